@@ -1,0 +1,170 @@
+"""The ``threepar-sim`` command: serve one simulated array, start/stop a set, inject faults."""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+
+import yaml
+
+from threepar_sim import control
+from threepar_sim.faults import Faults
+
+FAULT_HELP = """\
+fault injection (at run time, on a running array):
+  threepar-sim fault --url https://127.0.0.1:5989 --ca DATA/cert.pem [options]
+    --fail-next-job N        the next N jobs (copies, resyncs, restores, space updates)
+                             end in Exception; the copy they act on goes Broken
+    --cim-error METHOD:CODE  answer the next call of METHOD with CIM error CODE
+                             (e.g. CreateReplica:4); the method does not run
+    --drop-after METHOD      run the next call of METHOD, then close the connection
+                             without an answer (the change took effect)
+    --latency-ms N           sleep N ms in every CIM request from now on
+    --clear                  disarm everything
+  The same over HTTP: POST /sim/faults with a JSON body, e.g.
+    {"fail_next_job": 1}, {"cim_error": {"method": "CreateReplica", "status": 4}},
+    {"drop_after": {"method": "ModifySynchronization"}}, {"latency_ms": 100}, {"clear": true}
+  (Basic auth of a user with the edit role). GET /sim/faults shows what is armed,
+  GET /sim/status answers once the array serves.
+
+simulated host I/O:
+  POST /sim/write {"volume": NAME, "count": N}   N host writes to a volume (WriteGeneration)
+
+files in the data directory:
+  array.sqlite   the array's state (survives restarts, kill -9 included)
+  cert.pem, key.pem   the HTTPS certificate, generated on first start
+  requests.log   one JSON line per CIM request (time, user, operation, method, class, status, ms)
+"""
+
+
+def _load_yaml(path):
+    with open(path, encoding='utf-8') as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def cmd_serve(args):
+    """Run one array in the foreground until SIGINT/SIGTERM."""
+    # Imported here so that `threepar-sim fault/down` stay light.
+    from threepar_sim.array import Array
+    from threepar_sim.server import CimServer
+
+    seed = _load_yaml(args.seed) if args.seed else None
+    faults = Faults(latency_ms=args.latency_ms)
+    array = Array(args.data, name=args.name, seed=seed, copy_rate_mib=args.copy_rate, faults=faults)
+    server = CimServer(array, faults, args.data, host=args.host,
+                       http_port=args.http_port, https_port=args.https_port)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    array.start()
+    server.start()
+    control.write_serve_info(args.data, array.name, server.http_port, server.https_port)
+    print('%s serving http://%s:%d and https://%s:%d (data %s)' % (
+        array.name, args.host, server.http_port, args.host, server.https_port, args.data), flush=True)
+    try:
+        stop.wait()
+    finally:
+        server.shutdown()
+        array.close()
+    return 0
+
+
+def cmd_up(args):
+    """Start every array of a config file in the background and wait until they serve."""
+    config = _load_yaml(args.config)
+    started = control.start_set(config, base_dir=os.path.dirname(os.path.abspath(args.config)),
+                                timeout=args.timeout)
+    for entry in started:
+        print('%(name)s: https://127.0.0.1:%(https_port)d (pid %(pid)d, data %(data)s)' % entry)
+    return 0
+
+
+def cmd_down(args):
+    """Stop every array of a config file."""
+    config = _load_yaml(args.config)
+    for name, outcome in control.stop_set(config, base_dir=os.path.dirname(os.path.abspath(args.config))):
+        print('%s: %s' % (name, outcome))
+    return 0
+
+
+def cmd_fault(args):
+    """Arm faults on a running array through POST /sim/faults."""
+    spec = {}
+    if args.clear:
+        spec['clear'] = True
+    if args.fail_next_job:
+        spec['fail_next_job'] = args.fail_next_job
+    if args.latency_ms is not None:
+        spec['latency_ms'] = args.latency_ms
+    if args.cim_error:
+        method, _, code = args.cim_error.partition(':')
+        if not code.isdigit():
+            raise SystemExit('threepar-sim: --cim-error wants METHOD:CODE, e.g. CreateReplica:4')
+        spec['cim_error'] = {'method': method, 'status': int(code)}
+    if args.drop_after:
+        spec['drop_after'] = {'method': args.drop_after}
+    if not spec:
+        raise SystemExit('threepar-sim fault: name at least one fault (see --help)')
+    answer = control.post_json(args.url, '/sim/faults', spec, args.user, args.password, ca_file=args.ca)
+    print(json.dumps(answer, indent=2, sort_keys=True))
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='threepar-sim', formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='A simulated HP 3PAR SMI-S provider: a CIM-XML server (HTTP and HTTPS) '
+                    'for testing smis.threepar and other CIM clients without an array.',
+        epilog=FAULT_HELP)
+    sub = parser.add_subparsers(dest='command', required=True)
+
+    serve = sub.add_parser('serve', help='run one array in the foreground',
+                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=FAULT_HELP)
+    serve.add_argument('--name', default='3PAR-A', help='array name (TPD_StorageSystem.ElementName)')
+    serve.add_argument('--host', default='127.0.0.1', help='address to bind (default 127.0.0.1)')
+    serve.add_argument('--http-port', type=int, default=5988, help='HTTP port (0: any free port)')
+    serve.add_argument('--https-port', type=int, default=5989, help='HTTPS port (0: any free port)')
+    serve.add_argument('--data', required=True, help='data directory (state, certificate, request log)')
+    serve.add_argument('--seed', help='YAML seed file, used when the data directory has no state yet')
+    serve.add_argument('--latency-ms', type=int, default=0, help='added latency per CIM request')
+    serve.add_argument('--copy-rate', type=float, default=1024.0, help='physical copy speed in MiB/s')
+    serve.set_defaults(func=cmd_serve)
+
+    for name, func, text in (('up', cmd_up, 'start the arrays of a config file in the background'),
+                             ('down', cmd_down, 'stop the arrays of a config file')):
+        cmd = sub.add_parser(name, help=text, description=text + (
+            '. The config is YAML: {arrays: [{name, http_port, https_port, data, seed, latency_ms, copy_rate}]};'
+            ' relative paths are relative to the config file.'))
+        cmd.add_argument('--config', required=True, help='YAML file listing the arrays')
+        cmd.add_argument('--timeout', type=float, default=30.0, help='seconds to wait for each array to serve')
+        cmd.set_defaults(func=func)
+
+    fault = sub.add_parser('fault', help='inject faults into a running array',
+                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=FAULT_HELP)
+    fault.add_argument('--url', default='https://127.0.0.1:5989', help='the array (http or https base URL)')
+    fault.add_argument('--user', default='3paradm', help='a user with the edit role')
+    fault.add_argument('--password', default=os.environ.get('THREEPAR_PASSWORD', '3pardata'),
+                       help='its password (default: $THREEPAR_PASSWORD or 3pardata)')
+    fault.add_argument('--ca', help="CA file to verify the array's certificate (its DATA/cert.pem)")
+    fault.add_argument('--fail-next-job', type=int, default=0, metavar='N')
+    fault.add_argument('--cim-error', metavar='METHOD:CODE')
+    fault.add_argument('--drop-after', metavar='METHOD')
+    fault.add_argument('--latency-ms', type=int, metavar='N')
+    fault.add_argument('--clear', action='store_true')
+    fault.set_defaults(func=cmd_fault)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except control.ControlError as exc:
+        print('threepar-sim: %s' % exc, file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

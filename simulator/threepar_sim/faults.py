@@ -1,0 +1,83 @@
+"""Fault injection state shared by the front end and the array model.
+
+Faults are armed at run time (``POST /sim/faults`` or ``threepar-sim fault``)
+and each one-shot fault is consumed by the first request or job it applies to.
+"""
+
+import threading
+
+
+class Faults:
+    """Thread-safe set of armed faults."""
+
+    def __init__(self, latency_ms=0):
+        self._lock = threading.Lock()
+        self.latency_ms = latency_ms
+        self._fail_jobs = 0
+        self._cim_errors = {}      # method name (lower case) -> (status, description)
+        self._drops = set()        # method names (lower case) whose response is dropped
+
+    def arm(self, spec):
+        """Arm faults from a dict (the JSON body of POST /sim/faults).
+
+        Keys: ``latency_ms`` (int), ``fail_next_job`` (int, how many jobs),
+        ``cim_error`` ({method, status, description}), ``drop_after`` ({method}),
+        ``clear`` (true: disarm everything first). Raises ValueError on bad input.
+        """
+        if not isinstance(spec, dict):
+            raise ValueError('fault spec must be a JSON object')
+        unknown = set(spec) - {'latency_ms', 'fail_next_job', 'cim_error', 'drop_after', 'clear'}
+        if unknown:
+            raise ValueError('unknown fault(s): %s' % ', '.join(sorted(unknown)))
+        with self._lock:
+            if spec.get('clear'):
+                self._fail_jobs = 0
+                self._cim_errors.clear()
+                self._drops.clear()
+                self.latency_ms = 0
+            if 'latency_ms' in spec:
+                self.latency_ms = max(0, int(spec['latency_ms']))
+            if 'fail_next_job' in spec:
+                self._fail_jobs += max(0, int(spec['fail_next_job']))
+            if 'cim_error' in spec:
+                err = spec['cim_error']
+                if not isinstance(err, dict) or 'method' not in err:
+                    raise ValueError('cim_error needs {"method": NAME, "status": CODE}')
+                self._cim_errors[err['method'].lower()] = (
+                    int(err.get('status', 1)), err.get('description', 'injected fault'))
+            if 'drop_after' in spec:
+                drop = spec['drop_after']
+                if not isinstance(drop, dict) or 'method' not in drop:
+                    raise ValueError('drop_after needs {"method": NAME}')
+                self._drops.add(drop['method'].lower())
+
+    def take_job_failure(self):
+        """True once per armed ``fail_next_job``: the next job fails."""
+        with self._lock:
+            if self._fail_jobs:
+                self._fail_jobs -= 1
+                return True
+            return False
+
+    def take_cim_error(self, method):
+        """(status, description) once if a CIM error is armed for ``method``."""
+        with self._lock:
+            return self._cim_errors.pop(method.lower(), None)
+
+    def take_drop(self, method):
+        """True once if the response to ``method`` is to be dropped."""
+        with self._lock:
+            if method.lower() in self._drops:
+                self._drops.discard(method.lower())
+                return True
+            return False
+
+    def snapshot(self):
+        """What is armed now, for GET /sim/faults."""
+        with self._lock:
+            return {
+                'latency_ms': self.latency_ms,
+                'fail_next_job': self._fail_jobs,
+                'cim_error': {m: {'status': s, 'description': d} for m, (s, d) in self._cim_errors.items()},
+                'drop_after': sorted(self._drops),
+            }
