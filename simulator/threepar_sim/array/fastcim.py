@@ -19,6 +19,35 @@ def _nocase_dict(items=(), allow_unnamed_keys=False):
     return result
 
 
+class FrozenPath(CIMInstanceName):
+    """An instance path the array never changes after building it: its hash is cached.
+
+    Paths are dict keys of the instance store and nested in reference
+    properties; pywbem recomputes a path's hash from its keybindings (and
+    those of nested paths) on every lookup.
+    """
+
+    __slots__ = ['_hash']
+
+    def __hash__(self):
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = super().__hash__()
+            return self._hash
+
+    def copy(self):
+        return copy_path(self)
+
+
+_NO_QUALIFIERS = _nocase_dict()
+
+
+def is_projected(inst):
+    """True for an instance built by make_instance (no qualifiers, no class origins)."""
+    return all(prop._qualifiers is _NO_QUALIFIERS for _, prop in inst._properties._data.values())
+
+
 def make_property(name, value, type_, is_array=False, embedded_object=None, reference_class=None):
     """CIMProperty with a value that already has the right Python type."""
     prop = object.__new__(CIMProperty)
@@ -30,14 +59,14 @@ def make_property(name, value, type_, is_array=False, embedded_object=None, refe
     prop._propagated = None
     prop._is_array = is_array
     prop._reference_class = reference_class
-    prop._qualifiers = _nocase_dict()
+    prop._qualifiers = _NO_QUALIFIERS  # shared: the array's properties never carry qualifiers
     prop._embedded_object = embedded_object
     return prop
 
 
 def make_path(classname, keybindings, namespace):
-    """CIMInstanceName from a dict of already-typed keybindings."""
-    path = object.__new__(CIMInstanceName)
+    """FrozenPath from a dict of already-typed keybindings."""
+    path = object.__new__(FrozenPath)
     path._classname = classname
     path._keybindings = _nocase_dict(keybindings.items(), allow_unnamed_keys=True)
     path._host = None
@@ -66,18 +95,8 @@ def typed_property(name, value, type_=None, is_array=None):
     return make_property(name, value, type_, is_array, embedded, reference_class)
 
 
-def _copy_property(prop):
-    new = object.__new__(CIMProperty)
-    for slot in CIMProperty.__slots__:
-        setattr(new, slot, getattr(prop, slot))
-    new._qualifiers = _nocase_dict()
-    if isinstance(prop._value, list):
-        new._value = list(prop._value)
-    return new
-
-
 def copy_path(path):
-    """Copy of an instance path whose keybinding values are shared (never mutated)."""
+    """Plain (mutable) CIMInstanceName copy of a path; keybinding values are shared."""
     new = object.__new__(CIMInstanceName)
     new._classname = path._classname
     kb = _nocase_dict(allow_unnamed_keys=True)
@@ -89,10 +108,18 @@ def copy_path(path):
 
 
 def copy_instance(inst):
-    """Copy of an instance, isolated enough for pywbem_mock to filter and hand out."""
+    """Copy of an instance for pywbem_mock to filter and hand out.
+
+    The property dict and the path are copied; the CIMProperty objects are
+    shared. pywbem_mock only deletes properties from the dict and resets
+    (already empty) qualifiers and class origins on them, and the projection
+    replaces instances instead of changing them, so sharing is safe.
+    """
     new = object.__new__(CIMInstance)
     new._classname = inst._classname
-    new._properties = _nocase_dict((name, _copy_property(prop)) for name, prop in inst._properties._data.values())
+    props = _nocase_dict()
+    props._data = dict(inst._properties._data)
+    new._properties = props
     new._qualifiers = _nocase_dict()
     new._path = copy_path(inst._path) if inst._path is not None else None
     return new

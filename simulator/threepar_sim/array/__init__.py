@@ -1,0 +1,223 @@
+"""The simulated 3PAR array: domain state, CIM projection, persistence, jobs, indications.
+
+``Array`` is the whole interface the CIM-XML front end uses (see the class).
+"""
+
+import gc
+import os
+import threading
+import time
+
+import pywbem
+import pywbem_mock
+
+from ..faults import Faults
+from . import values as v
+from .indications import IndicationSender, destinations, export_request, indication_superclasses, job_indication
+from .jobs import Ticker
+from .projection import Projector
+from .providers import SUBSCRIPTION_PROVIDERS, JobProvider, ReplicationServiceProvider, StorageConfigurationServiceProvider
+from .repository import install as install_fast_store, skip_cleanup_of_projected_instances
+from .seed import new_state
+from .state import ArrayState
+from .store import Store
+
+MOF_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'mof')
+NS_MOF = {v.NS: ('qualifiers', 'cim_core', 'cim_storage', 'tpd'), v.INTEROP_NS: ('qualifiers', 'cim_core', 'interop')}
+INTEROP_CLASSES = ('cim_indicationfilter', 'cim_listenerdestinationcimxml', 'cim_indicationsubscription')
+
+
+def mark_embedded_parameters(class_store):
+    """Set embedded_object on method parameters qualified EmbeddedInstance/EmbeddedObject.
+
+    pywbem's MOF compiler does this for properties only; pywbem_mock checks
+    the parameters of an InvokeMethod against the class declaration.
+    """
+    for klass in class_store.iter_values(copy=False):
+        for method in klass.methods.values():
+            for param in method.parameters.values():
+                if 'EmbeddedInstance' in param.qualifiers:
+                    param.embedded_object = 'instance'
+                elif 'EmbeddedObject' in param.qualifiers:
+                    param.embedded_object = 'object'
+
+
+class Array:
+    """One simulated array.
+
+    ``conn`` is a pywbem_mock FakedWBEMConnection (root/tpd default, root/interop)
+    whose providers act on the domain state; ``lock`` must be held around every
+    call into ``conn`` once ``start()`` runs the ticker. ``clock`` (monotonic
+    seconds) can be replaced by tests to drive job progress deterministically.
+    """
+
+    def __init__(self, data_dir, name='3PAR-A', seed=None, copy_rate_mib=1024.0, faults=None, clock=time.monotonic):
+        gc.disable()  # building 100,000 long-lived objects: collections would only rescan them
+        try:
+            self._open(data_dir, name, seed, copy_rate_mib, faults, clock)
+        finally:
+            gc.freeze()  # keep them out of every later collection too
+            gc.enable()
+
+    def _open(self, data_dir, name, seed, copy_rate_mib, faults, clock):
+        self.lock = threading.RLock()
+        self.faults = faults or Faults()
+        self.last_refusal = None
+        self.store = Store(data_dir)
+        restored = not self.store.is_empty()
+        if restored:
+            self.state = self._load_state(clock, copy_rate_mib)
+        else:
+            self.state = new_state(seed, name, clock, copy_rate_mib, self.faults.take_job_failure)
+        self.name = self.state.name
+        self.conn = self._build_connection()
+        self.projector = Projector(self.state, install_fast_store(self.conn.cimrepository, v.NS))
+        self._register_providers()
+        self._create_interop_instances(restored)
+        self.projector.project_all()
+        self.state.dirty.clear()
+        self.indication_classes = indication_superclasses(self.conn.cimrepository.get_class_store(v.NS))
+        self.sender = IndicationSender()
+        self.ticker = Ticker(self)
+        if restored:
+            self.state.fail_interrupted_jobs()
+        else:
+            self.store.save(self.state, self._all_owners(), self._meta())
+        self.commit()
+
+    # --- construction ------------------------------------------------------------
+
+    def _load_state(self, clock, copy_rate_mib):
+        meta = self.store.load_meta()
+        state = ArrayState(meta['name'], meta['serial'], meta['users'], clock, copy_rate_mib, self.faults.take_job_failure)
+        for cpg in self.store.load('cpg'):
+            state.add_cpg(cpg)
+        for vol in self.store.load('volume'):
+            state.add_volume(vol)
+        for copy in self.store.load('copy'):
+            state.add_copy(copy)
+        for job in self.store.load('job'):
+            state.add_job(job)
+        state.next_volume_id = max(state.next_volume_id, meta['next_volume_id'])
+        state.next_job_id = max(state.next_job_id, meta['next_job_id'])
+        state.recount()
+        return state
+
+    def _build_connection(self):
+        conn = pywbem_mock.FakedWBEMConnection(default_namespace=v.NS)
+        conn.add_namespace(v.INTEROP_NS)
+        for namespace, files in NS_MOF.items():
+            for name in files:
+                conn.compile_mof_file(os.path.join(MOF_DIR, name + '.mof'), namespace=namespace)
+        mark_embedded_parameters(conn.cimrepository.get_class_store(v.NS))
+        conn.install_namespace_provider(v.INTEROP_NS)
+        skip_cleanup_of_projected_instances(conn)
+        return conn
+
+    def _register_providers(self):
+        repo = self.conn.cimrepository
+        for provider in (StorageConfigurationServiceProvider(repo, self), ReplicationServiceProvider(repo, self), JobProvider(repo, self)):
+            self.conn.register_provider(provider, namespaces=v.NS)
+        for provider_class in SUBSCRIPTION_PROVIDERS:
+            self.conn.register_provider(provider_class(repo, self), namespaces=v.INTEROP_NS)
+
+    def _create_interop_instances(self, restored):
+        """CIM_ObjectManager and the registered profiles; saved subscriptions after a restart."""
+        store = self.conn.cimrepository.get_instance_store(v.INTEROP_NS)
+        cim_om = pywbem_mock.config
+        manager = self._interop_instance('CIM_ObjectManager', {
+            'SystemCreationClassName': cim_om.SYSTEMCREATIONCLASSNAME, 'SystemName': cim_om.SYSTEMNAME,
+            'CreationClassName': cim_om.OBJECTMANAGERCREATIONCLASSNAME, 'Name': cim_om.OBJECTMANAGERNAME},
+            {'ElementName': 'threepar-sim', 'Description': 'HP 3PAR SMI-S provider (simulated)'})
+        store.create(manager.path, manager)
+        for registered_name, version in v.PROFILES:
+            instance_id = 'SNIA:%s:%s' % (registered_name, version)
+            profile = self._interop_instance('CIM_RegisteredProfile', {'InstanceID': instance_id}, {
+                'RegisteredOrganization': v.u16(v.ORG_SNIA), 'RegisteredName': registered_name,
+                'RegisteredVersion': version, 'AdvertiseTypes': [v.u16(v.ADVERTISE_SLP)]})
+            store.create(profile.path, profile)
+        if restored:
+            for inst in self.store.load_interop():
+                store.create(inst.path, inst)
+
+    @staticmethod
+    def _interop_instance(classname, keys, others):
+        path = pywbem.CIMInstanceName(classname, keybindings=keys, namespace=v.INTEROP_NS)
+        return pywbem.CIMInstance(classname, properties={**keys, **others}, path=path)
+
+    def _all_owners(self):
+        state = self.state
+        owners = {('system', None)}
+        owners.update(('cpg', k) for k in state.cpgs)
+        owners.update(('volume', k) for k in state.volumes)
+        owners.update(('copy', k) for k in state.copies)
+        owners.update(('job', k) for k in state.jobs)
+        return owners
+
+    # --- the interface used by the front end -------------------------------------------
+
+    @property
+    def users(self):
+        return self.state.users
+
+    def start(self):
+        """Start the ticker and the indication sender (idempotent)."""
+        self.sender.start()
+        self.ticker.start()
+
+    def close(self):
+        self.ticker.stop()
+        self.sender.close()
+        with self.lock:
+            self.store.close()
+
+    def tick(self):
+        """Advance jobs by the clock (the ticker calls this; tests may too)."""
+        with self.lock:
+            self.state.tick()
+            self.commit()
+
+    def control(self, verb, body):
+        """Simulator-only operations: ``status``, ``write`` {volume, count}."""
+        with self.lock:
+            if verb == 'status':
+                return dict(self.state.counts(), indications_sent=self.sender.sent, indications_failed=self.sender.failed)
+            if verb == 'write':
+                if not isinstance(body, dict) or 'volume' not in body:
+                    raise ValueError('write needs {"volume": NAME, "count": N}')
+                self.state.write(body['volume'], body.get('count', 1))
+                self.commit()
+                vol = self.state.volumes[body['volume']]
+                return {'volume': vol.name, 'write_generation': vol.write_generation}
+        raise KeyError(verb)
+
+    # --- change propagation ----------------------------------------------------------------
+
+    def commit(self):
+        """Project, persist and announce everything the state recorded since the last commit."""
+        with self.lock:
+            state = self.state
+            dirty, events = state.dirty, state.events
+            state.dirty, state.events = set(), []
+            if dirty:
+                self.projector.apply(dirty)
+                self.store.save(state, dirty, self._meta())
+            for previous, current in events:
+                self._announce(previous, current)
+
+    def _meta(self):
+        state = self.state
+        return {'name': state.name, 'serial': state.serial, 'users': state.users,
+                'next_volume_id': state.next_volume_id, 'next_job_id': state.next_job_id}
+
+    def _announce(self, previous, current):
+        urls = destinations(self.conn.cimrepository.get_instance_store(v.INTEROP_NS), self.indication_classes)
+        if urls:
+            indication = job_indication(self.projector.job_instance(current), self.projector.job_instance(previous), self.name)
+            self.sender.enqueue(urls, export_request(indication))
+
+    def save_interop(self):
+        """Persist the client-created root/interop instances (filters, destinations, subscriptions)."""
+        with self.lock:
+            store = self.conn.cimrepository.get_instance_store(v.INTEROP_NS)
+            self.store.save_interop([inst for inst in store.iter_values(copy=False) if inst.classname.lower() in INTEROP_CLASSES])

@@ -1,0 +1,531 @@
+"""The array's domain state and its state machine (no CIM in here).
+
+Objects are plain dataclasses keyed by name (CPGs, volumes), by target volume
+name (local copies: a volume is the target of at most one copy) and by number
+(jobs). Every mutation records what it touched in ``dirty`` (for projection
+and persistence) and every job transition in ``events`` (for indications).
+Business refusals raise ``Refused`` carrying the CIM method return code.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Optional
+
+from . import values as v
+
+MIB = 1024 * 1024
+MIN_JOB_SECONDS = 0.2
+
+# What a running job shows on its copy, and what the copy becomes when it ends.
+RUNNING_SYNC_STATE = {
+    'copy': v.RESYNC_IN_PROGRESS,
+    'resync': v.COPY_IN_PROGRESS,
+    'start_copy': v.COPY_IN_PROGRESS,
+    'restore': v.RESTORE_IN_PROGRESS,
+}
+PHYSICAL_ACTIONS = frozenset({'copy', 'resync', 'start_copy'})
+JOB_DESCRIPTIONS = {
+    'copy': 'Create physical copy %s',
+    'resync': 'Resynchronize physical copy %s',
+    'start_copy': 'Copy physical copy %s again',
+    'restore': 'Restore (promote) virtual copy %s',
+    'update': 'Update virtual copy %s',
+}
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class Refused(Exception):
+    """A request the array turns down with a method return code (not a CIM error)."""
+
+    def __init__(self, rc, reason):
+        super().__init__(reason)
+        self.rc = rc
+
+
+@dataclass
+class Cpg:
+    name: str
+    size: int
+    used: int = 0
+
+
+@dataclass
+class Volume:
+    id: int
+    name: str
+    cpg: str
+    size: int
+    wwn: str
+    thin: bool = True
+    kind: str = 'base'                  # base | snapshot | physical
+    snap_cpg: Optional[str] = None      # DSPName: the volume has SA/SD space when set
+    snap_size: int = 0
+    snap_percent: int = 0
+    read_only: bool = False
+    write_generation: int = 0
+    copy_of: Optional[str] = None
+
+    @property
+    def reserved_snap_space(self):
+        """Bytes of snapshot space taken from the snap CPG (0 when unlimited)."""
+        if self.snap_cpg is None:
+            return 0
+        if self.snap_size:
+            return self.snap_size
+        return self.size * self.snap_percent // 100
+
+
+@dataclass
+class Copy:
+    source: str
+    target: str
+    copy_type: int
+    sync_state: int
+    when_synced: Optional[datetime] = None
+    percent: int = 0
+
+
+@dataclass
+class Job:
+    id: int
+    method: str
+    action: str
+    source: str
+    target: str
+    size: int
+    effect: int
+    submitted: datetime
+    changed: datetime
+    state: int = v.JOB_NEW
+    status: tuple = v.JOB_RUNNING_STATUS
+    percent: int = 0
+    started: Optional[datetime] = None
+    finished: Optional[datetime] = None
+    error_code: Optional[str] = None
+    error_description: Optional[str] = None
+    # runtime only (not persisted): monotonic start and the fault decision
+    started_mono: Optional[float] = None
+    fail: bool = False
+
+    @property
+    def active(self):
+        return self.state in (v.JOB_NEW, v.JOB_RUNNING)
+
+    @property
+    def description(self):
+        return JOB_DESCRIPTIONS[self.action] % self.target
+
+
+class ArrayState:
+    """All objects of one array plus the operations on them."""
+
+    def __init__(self, name, serial, users, clock, copy_rate_mib, take_job_failure):
+        self.name = name
+        self.serial = serial
+        self.users = users
+        self.cpgs = {}
+        self.volumes = {}
+        self.volumes_by_id = {}
+        self.copies = {}                # target name -> Copy
+        self.copies_from = {}           # source name -> set of target names
+        self.jobs = {}
+        self.next_volume_id = 1
+        self.next_job_id = 1
+        self.clock = clock
+        self.copy_rate = copy_rate_mib * MIB
+        self.take_job_failure = take_job_failure
+        self.dirty = set()
+        self.events = []                # (previous Job, current Job) per job transition
+
+    # --- lookups and bookkeeping -------------------------------------------
+
+    def touch(self, kind, key):
+        self.dirty.add((kind, key))
+
+    def wwn(self, volume_id):
+        return '60002AC%010X%015X' % (int(self.serial) & 0xFFFFFFFFFF, volume_id)
+
+    def copies_of(self, source):
+        return [self.copies[t] for t in sorted(self.copies_from.get(source, ()))]
+
+    def jobs_on_copy(self, copy):
+        return [j for j in self.jobs.values() if j.active and j.target == copy.target]
+
+    def _allocate(self, cpg_name, nbytes):
+        if nbytes:
+            self.cpgs[cpg_name].used += nbytes
+            self.touch('cpg', cpg_name)
+
+    def _require_room(self, cpg_name, nbytes):
+        cpg = self.cpgs[cpg_name]
+        if nbytes > cpg.size - cpg.used:
+            raise Refused(v.RC_FAILED, 'not enough free space in CPG %s' % cpg_name)
+
+    def _require_free_name(self, name):
+        if not name:
+            raise Refused(v.RC_INVALID, 'a volume name is required')
+        if name in self.volumes:
+            raise Refused(v.RC_INVALID, 'volume name %s is already in use' % name)
+
+    # --- loading (seed or store) ---------------------------------------------
+
+    def add_cpg(self, cpg):
+        self.cpgs[cpg.name] = cpg
+        self.touch('cpg', cpg.name)
+
+    def add_volume(self, vol):
+        """Insert a volume as it is (seed/store); capacity is recomputed by recount()."""
+        self.volumes[vol.name] = vol
+        self.volumes_by_id[vol.id] = vol
+        self.next_volume_id = max(self.next_volume_id, vol.id + 1)
+        self.touch('volume', vol.name)
+
+    def add_copy(self, copy):
+        self.copies[copy.target] = copy
+        self.copies_from.setdefault(copy.source, set()).add(copy.target)
+        self.touch('copy', copy.target)
+
+    def add_job(self, job):
+        self.jobs[job.id] = job
+        self.next_job_id = max(self.next_job_id, job.id + 1)
+        self.touch('job', job.id)
+
+    def recount(self):
+        """Recompute CPG usage from the volumes (after a bulk load)."""
+        for cpg in self.cpgs.values():
+            cpg.used = 0
+        for vol in self.volumes.values():
+            if vol.kind != 'snapshot':
+                self.cpgs[vol.cpg].used += vol.size
+            if vol.snap_cpg:
+                self.cpgs[vol.snap_cpg].used += vol.reserved_snap_space
+
+    # --- volumes ---------------------------------------------------------------
+
+    def create_volume(self, name, cpg_name, size, thin=True, snap=None):
+        """Create a base volume; snap = (snap_cpg, snap_size, snap_percent) or None."""
+        self._require_free_name(name)
+        if size <= 0:
+            raise Refused(v.RC_INVALID, 'size must be positive')
+        vol = Volume(id=self.next_volume_id, name=name, cpg=cpg_name, size=size, wwn=self.wwn(self.next_volume_id), thin=thin)
+        self._require_room(cpg_name, size)
+        self.add_volume(vol)
+        self._allocate(cpg_name, size)
+        if snap:
+            try:
+                self.set_snap_space(vol, *snap)
+            except Refused:
+                self.delete_volume(vol)
+                raise
+        return vol
+
+    def grow_volume(self, vol, size):
+        if vol.kind == 'snapshot':
+            raise Refused(v.RC_INVALID, 'a virtual copy cannot be resized')
+        if size < vol.size:
+            raise Refused(v.RC_INVALID, 'volume %s cannot shrink from %d to %d bytes' % (vol.name, vol.size, size))
+        growth = size - vol.size
+        if growth:
+            self._require_room(vol.cpg, growth)
+            self._allocate(vol.cpg, growth)
+            vol.size = size
+            self.touch('volume', vol.name)
+            for copy in self.copies_of(vol.name):
+                if copy.copy_type == v.VIRTUAL:
+                    self.volumes[copy.target].size = size
+                    self.touch('volume', copy.target)
+
+    def set_snap_space(self, vol, snap_cpg, snap_size, snap_percent):
+        if vol.kind == 'snapshot':
+            raise Refused(v.RC_INVALID, 'a virtual copy has no snapshot space of its own')
+        if snap_cpg not in self.cpgs:
+            raise Refused(v.RC_INVALID, 'snapshot CPG %s does not exist' % snap_cpg)
+        if not 0 <= snap_percent <= 100 or snap_size < 0:
+            raise Refused(v.RC_INVALID, 'invalid snapshot space size or percentage')
+        old = (vol.snap_cpg, vol.snap_size, vol.snap_percent)
+        old_cpg, old_reserved = vol.snap_cpg, vol.reserved_snap_space
+        if old_cpg:
+            self._allocate(old_cpg, -old_reserved)
+        vol.snap_cpg, vol.snap_size, vol.snap_percent = snap_cpg, snap_size, snap_percent
+        try:
+            self._require_room(snap_cpg, vol.reserved_snap_space)
+        except Refused:
+            vol.snap_cpg, vol.snap_size, vol.snap_percent = old
+            if old_cpg:
+                self._allocate(old_cpg, old_reserved)
+            raise
+        self._allocate(snap_cpg, vol.reserved_snap_space)
+        self.touch('volume', vol.name)
+
+    def delete_volume(self, vol):
+        if self.copies_from.get(vol.name):
+            raise Refused(v.RC_IN_USE, 'volume %s has copies' % vol.name)
+        copy = self.copies.get(vol.name)
+        if copy and self.jobs_on_copy(copy):
+            raise Refused(v.RC_IN_USE, 'volume %s is the target of a copy in progress' % vol.name)
+        if copy:
+            self._remove_copy(copy)
+        if vol.kind != 'snapshot':
+            self._allocate(vol.cpg, -vol.size)
+        if vol.snap_cpg:
+            self._allocate(vol.snap_cpg, -vol.reserved_snap_space)
+        del self.volumes[vol.name]
+        del self.volumes_by_id[vol.id]
+        self.touch('volume', vol.name)
+        for job in self.jobs.values():
+            if job.target == vol.name:
+                self.touch('job', job.id)
+
+    def write(self, name, count):
+        """Simulated host writes to a volume."""
+        vol = self.volumes.get(name)
+        if vol is None:
+            raise ValueError('no volume named %s' % name)
+        if not isinstance(count, int) or count < 1:
+            raise ValueError('count must be a positive integer')
+        vol.write_generation += count
+        self.touch('volume', name)
+        for copy in self.copies_of(name):
+            if copy.sync_state == v.SYNCHRONIZED:
+                self._set_sync(copy, v.IDLE)
+
+    # --- copies ----------------------------------------------------------------
+
+    def _set_sync(self, copy, sync_state):
+        copy.sync_state = sync_state
+        self.touch('copy', copy.target)
+        self.touch('volume', copy.target)     # OperationalStatus follows Broken
+
+    def _remove_copy(self, copy):
+        del self.copies[copy.target]
+        targets = self.copies_from[copy.source]
+        targets.discard(copy.target)
+        if not targets:
+            del self.copies_from[copy.source]
+        self.touch('copy', copy.target)
+        self.touch('volume', copy.target)
+
+    def create_snapshot(self, source, name, read_only=False):
+        if source.snap_cpg is None:
+            raise Refused(v.RC_FAILED, 'volume %s has no snapshot space (SA/SD)' % source.name)
+        self._require_free_name(name)
+        vol = Volume(id=self.next_volume_id, name=name, cpg=source.snap_cpg, size=source.size, wwn=self.wwn(self.next_volume_id),
+                     kind='snapshot', read_only=read_only, write_generation=source.write_generation, copy_of=source.name)
+        self.add_volume(vol)
+        copy = Copy(source=source.name, target=name, copy_type=v.VIRTUAL, sync_state=v.IDLE, when_synced=utcnow(), percent=100)
+        self.add_copy(copy)
+        return copy
+
+    def create_physical_copy(self, source, name=None, cpg_name=None, target=None):
+        """Start a physical copy into a new volume (name, cpg_name) or an existing one (target)."""
+        if source.kind == 'snapshot':
+            raise Refused(v.RC_INVALID, 'the source of a physical copy must be a base volume')
+        if target is None:
+            self._require_free_name(name)
+            self._require_room(cpg_name, source.size)
+            target = Volume(id=self.next_volume_id, name=name, cpg=cpg_name, size=source.size, wwn=self.wwn(self.next_volume_id),
+                            thin=source.thin)
+            self.add_volume(target)
+            self._allocate(cpg_name, source.size)
+        elif target.kind != 'base' or target.name == source.name or target.name in self.copies or self.copies_from.get(target.name):
+            raise Refused(v.RC_INVALID, 'volume %s cannot be the target of a physical copy' % target.name)
+        elif target.size < source.size:
+            raise Refused(v.RC_INVALID, 'target %s is smaller than source %s' % (target.name, source.name))
+        target.kind, target.copy_of = 'physical', source.name
+        self.touch('volume', target.name)
+        copy = Copy(source=source.name, target=target.name, copy_type=v.PHYSICAL, sync_state=v.INITIALIZED)
+        self.add_copy(copy)
+        return copy, self._new_job('CreateReplica', 'copy', copy, v.EFFECT_CREATE)
+
+    def _require_idle(self, copy):
+        if self.jobs_on_copy(copy):
+            raise Refused(v.RC_IN_USE, 'a job is already running on copy %s' % copy.target)
+
+    def _require_not_broken(self, copy):
+        if copy.sync_state == v.BROKEN:
+            raise Refused(v.RC_FAILED, 'copy %s is broken' % copy.target)
+
+    def _require_type(self, copy, copy_type, operation):
+        if copy.copy_type != copy_type:
+            kind = 'a virtual' if copy_type == v.VIRTUAL else 'a physical'
+            raise Refused(v.RC_INVALID, '%s applies only to %s copy' % (operation, kind))
+
+    def detach(self, copy):
+        self._require_type(copy, v.PHYSICAL, 'Detach')
+        self._require_idle(copy)
+        target = self.volumes[copy.target]
+        target.kind, target.copy_of = 'base', None
+        self._remove_copy(copy)
+
+    def resync(self, copy):
+        self._require_not_broken(copy)
+        self._require_idle(copy)
+        if copy.copy_type == v.VIRTUAL:
+            self._refresh_snapshot(copy)
+            return None
+        return self._new_job('ModifySynchronization', 'resync', copy, v.EFFECT_UNKNOWN)
+
+    def restore(self, copy):
+        self._require_type(copy, v.VIRTUAL, 'Restore')
+        self._require_not_broken(copy)
+        self._require_idle(copy)
+        return self._new_job('ModifySynchronization', 'restore', copy, v.EFFECT_UNKNOWN)
+
+    def start_copy(self, copy):
+        self._require_type(copy, v.PHYSICAL, 'Start Copy')
+        self._require_not_broken(copy)
+        self._require_idle(copy)
+        return self._new_job('ModifySynchronization', 'start_copy', copy, v.EFFECT_UNKNOWN)
+
+    def stop_copy(self, copy):
+        """Halt a physical copy: its active job is terminated and the copy is Broken."""
+        self._require_type(copy, v.PHYSICAL, 'Stop Copy')
+        for job in self.jobs_on_copy(copy):
+            self._end_job(job, v.JOB_TERMINATED, v.JOB_FAILURE_STATUS, 'halted by Stop Copy: the target is incomplete')
+            self._set_sync(copy, v.BROKEN)
+        self._start_queued()
+
+    def update_snapshot(self, vol):
+        """UpdateDeltaSnapshotSpace: a job that moves the snapshot to a new point in time."""
+        copy = self.copies.get(vol.name)
+        if vol.kind != 'snapshot' or copy is None:
+            raise Refused(v.RC_NO_SUCH_SNAPSHOT, 'volume %s is not a virtual copy' % vol.name)
+        self._require_not_broken(copy)
+        if self.take_job_failure():
+            raise Refused(v.RC_FAILED, 'update of virtual copy %s failed (injected fault)' % vol.name)
+        return self._new_job('UpdateDeltaSnapshotSpace', 'update', copy, v.EFFECT_UNKNOWN)
+
+    def _refresh_snapshot(self, copy):
+        self.volumes[copy.target].write_generation = self.volumes[copy.source].write_generation
+        self.touch('volume', copy.target)
+        copy.when_synced = utcnow()
+        self._set_sync(copy, v.IDLE)
+
+    # --- jobs --------------------------------------------------------------------
+
+    def _new_job(self, method, action, copy, effect):
+        now = utcnow()
+        job = Job(id=self.next_job_id, method=method, action=action, source=copy.source, target=copy.target,
+                  size=self.volumes[copy.source].size, effect=effect, submitted=now, changed=now)
+        self.add_job(job)
+        if action in PHYSICAL_ACTIONS:
+            copy.percent = 0
+            self._set_sync(copy, v.INITIALIZED)
+        if not self._source_busy(job.source):
+            self._start(job)
+        return job
+
+    def _source_busy(self, source):
+        return any(j.state == v.JOB_RUNNING and j.source == source for j in self.jobs.values())
+
+    def _record(self, job, previous):
+        job.changed = utcnow()
+        self.touch('job', job.id)
+        self.events.append((previous, dataclasses.replace(job)))
+
+    def _start(self, job):
+        previous = dataclasses.replace(job)
+        job.state, job.started, job.started_mono = v.JOB_RUNNING, utcnow(), self.clock()
+        job.fail = self.take_job_failure()
+        if job.action in RUNNING_SYNC_STATE:
+            self._set_sync(self.copies[job.target], RUNNING_SYNC_STATE[job.action])
+        self._record(job, previous)
+
+    def _start_queued(self):
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            if job.state == v.JOB_NEW and not self._source_busy(job.source):
+                self._start(job)
+
+    def job_seconds(self, job):
+        return max(MIN_JOB_SECONDS, job.size / self.copy_rate)
+
+    def tick(self):
+        """Advance running jobs by the clock; finish those whose time is up."""
+        now = self.clock()
+        finished = False
+        for job in [j for j in self.jobs.values() if j.state == v.JOB_RUNNING]:
+            fraction = (now - job.started_mono) / self.job_seconds(job)
+            if fraction >= 1:
+                self._complete(job)
+                finished = True
+            else:
+                self._progress(job, int(fraction * 100))
+        if finished:
+            self._start_queued()
+
+    def _progress(self, job, percent):
+        if percent == job.percent:
+            return
+        job.percent = percent
+        self.touch('job', job.id)
+        copy = self.copies.get(job.target)
+        if copy is not None and job.action in PHYSICAL_ACTIONS:
+            copy.percent = percent
+            self.touch('copy', copy.target)
+
+    def _complete(self, job):
+        copy = self.copies[job.target]
+        if job.fail:
+            self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed (injected fault)' % job.description)
+            self._set_sync(copy, v.BROKEN)
+            return
+        source, target = self.volumes[job.source], self.volumes[job.target]
+        if job.action == 'restore':
+            source.write_generation = target.write_generation
+            self.touch('volume', source.name)
+            self._set_sync(copy, v.SYNCHRONIZED)
+        elif job.action == 'update':
+            self._refresh_snapshot(copy)
+        else:
+            target.write_generation = source.write_generation
+            copy.when_synced, copy.percent = utcnow(), 100
+            self._set_sync(copy, v.FROZEN)
+        job.percent = 100
+        self._end_job(job, v.JOB_COMPLETED, v.JOB_SUCCESS_STATUS)
+
+    def _end_job(self, job, state, status, error=None):
+        previous = dataclasses.replace(job)
+        job.state, job.status, job.finished = state, status, utcnow()
+        if error:
+            job.error_code, job.error_description = str(int(v.RC_FAILED)), error
+        self._record(job, previous)
+
+    def fail_interrupted_jobs(self):
+        """After a restart: jobs that were queued or running failed, their copies are Broken."""
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            if job.active:
+                self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed: the array restarted while the job ran' % job.description)
+                copy = self.copies.get(job.target)
+                if copy is not None:
+                    self._set_sync(copy, v.BROKEN)
+
+    def delete_job(self, job):
+        if job.active:
+            raise Refused(v.RC_IN_USE, 'job still running')
+        del self.jobs[job.id]
+        self.touch('job', job.id)
+
+    # --- reporting -------------------------------------------------------------------
+
+    def counts(self):
+        kinds = {}
+        for vol in self.volumes.values():
+            kinds[vol.kind] = kinds.get(vol.kind, 0) + 1
+        job_states = {}
+        for job in self.jobs.values():
+            job_states[str(job.state)] = job_states.get(str(job.state), 0) + 1
+        return {
+            'name': self.name, 'cpgs': len(self.cpgs), 'volumes': len(self.volumes),
+            'base_volumes': kinds.get('base', 0), 'snapshots': kinds.get('snapshot', 0),
+            'physical_copies': kinds.get('physical', 0), 'copies': len(self.copies),
+            'jobs': len(self.jobs), 'job_states': job_states,
+        }
+
+
+def field_names(cls):
+    """Persisted fields of a dataclass (runtime-only fields excluded)."""
+    return [f.name for f in dataclasses.fields(cls) if f.name not in ('started_mono', 'fail')]

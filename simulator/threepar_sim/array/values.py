@@ -1,0 +1,135 @@
+"""Every CIM number the array uses, in one place (DMTF value maps, seeds 000-003)."""
+
+from pywbem import Uint16, Uint32
+
+NS = 'root/tpd'
+INTEROP_NS = 'root/interop'
+SYSTEM_CLASS = 'TPD_StorageSystem'
+VOLUME_CLASS = 'TPD_StorageVolume'
+CPG_CLASS = 'TPD_DynamicStoragePool'
+DSP_CLASS = 'TPD_DeltaReplicaStoragePool'
+CONFIG_SERVICE_CLASS = 'TPD_StorageConfigurationService'
+REPLICATION_SERVICE_CLASS = 'TPD_ReplicationService'
+SYNC_CLASS = 'TPD_StorageSynchronized'
+JOB_CLASS = 'TPD_ConcreteJob'
+JOB_INDICATION_CLASS = 'TPD_ConcreteJobInstModification'
+
+# Method return codes
+RC_OK = Uint32(0)
+RC_NOT_SUPPORTED = Uint32(1)
+RC_FAILED = Uint32(4)
+RC_INVALID = Uint32(5)
+RC_IN_USE = Uint32(6)
+RC_JOB_STARTED = Uint32(4096)
+RC_NO_SUCH_SNAPSHOT = Uint32(32768)
+
+# CreateOrModifyElementFromStoragePool ElementType
+ELEMENT_FULL = 2
+ELEMENT_THIN = 5
+
+# CopyType
+COPY_ASYNC = 2
+COPY_SYNC = 3
+VIRTUAL = 4       # UnSyncAssoc: snapshot
+PHYSICAL = 5      # UnSyncUnAssoc: physical copy
+
+# ReplicaType
+FULL_COPY = 2
+AFTER_DELTA = 4
+
+# SyncType / Mode
+SYNC_TYPE_SNAPSHOT = 7
+SYNC_TYPE_CLONE = 8
+MODE_SYNCHRONOUS = 2
+
+# SyncState
+INITIALIZED = 2
+RESYNC_IN_PROGRESS = 5
+SYNCHRONIZED = 6
+RESTORE_IN_PROGRESS = 10
+IDLE = 11
+BROKEN = 12
+FROZEN = 14
+COPY_IN_PROGRESS = 15
+
+# CopyState
+CS_INITIALIZED = 2
+CS_UNSYNCHRONIZED = 3
+CS_SYNCHRONIZED = 4
+CS_BROKEN = 5
+CS_INACTIVE = 8
+
+# ProgressStatus
+PS_COMPLETED = 2
+PS_SYNCHRONIZING = 6
+PS_RESYNCING = 7
+PS_RESTORING = 8
+PS_NOT_APPLICABLE = 15
+
+# SyncState -> (CopyState, ProgressStatus): seed 000 Table 42.
+COPY_VIEW = {
+    INITIALIZED: (CS_INITIALIZED, PS_COMPLETED),
+    RESYNC_IN_PROGRESS: (CS_UNSYNCHRONIZED, PS_SYNCHRONIZING),
+    FROZEN: (CS_SYNCHRONIZED, PS_COMPLETED),
+    IDLE: (CS_INACTIVE, PS_COMPLETED),
+    BROKEN: (CS_BROKEN, PS_NOT_APPLICABLE),
+    COPY_IN_PROGRESS: (CS_UNSYNCHRONIZED, PS_RESYNCING),
+    RESTORE_IN_PROGRESS: (CS_SYNCHRONIZED, PS_RESTORING),
+    SYNCHRONIZED: (CS_SYNCHRONIZED, PS_COMPLETED),
+}
+
+# ModifySynchronization Operation (seed 003)
+OP_DETACH = 2
+OP_FRACTURE = 3
+OP_RESYNC = 4
+OP_RESTORE = 5
+OP_PREPARE = 6
+OP_UNPREPARE = 7
+OP_QUIESCE = 8
+OP_UNQUIESCE = 9
+OP_RESET_TO_SYNC = 10
+OP_RESET_TO_ASYNC = 11
+OP_START_COPY = 12
+OP_STOP_COPY = 13
+UNSUPPORTED_OPERATIONS = frozenset({OP_FRACTURE, OP_PREPARE, OP_UNPREPARE, OP_QUIESCE, OP_UNQUIESCE, OP_RESET_TO_SYNC, OP_RESET_TO_ASYNC})
+
+# JobState
+JOB_NEW = 2
+JOB_RUNNING = 4
+JOB_COMPLETED = 7
+JOB_TERMINATED = 8
+JOB_EXCEPTION = 10
+
+# OperationalStatus
+OS_OK = 2
+OS_ERROR = 6
+OS_COMPLETED = 17
+JOB_RUNNING_STATUS = (OS_OK,)
+JOB_SUCCESS_STATUS = (OS_OK, OS_COMPLETED)
+JOB_FAILURE_STATUS = (OS_ERROR, OS_COMPLETED)
+
+# AffectedJobElement ElementEffects
+EFFECT_UNKNOWN = 0
+EFFECT_CREATE = 5
+
+# CIM_ComputerSystem Dedicated: 3 Storage
+DEDICATED_STORAGE = 3
+
+# StorageExtent NameFormat: 2 VPD83NAA6 (the WWN)
+NAME_FORMAT_NAA6 = 2
+BLOCK_SIZE = 512
+
+# CIM_RegisteredProfile RegisteredOrganization 11 SNIA; AdvertiseTypes 3 SLP
+ORG_SNIA = 11
+ADVERTISE_SLP = 3
+PROFILES = (
+    ('Array', '1.5.0'),
+    ('Copy Services', '1.5.0'),
+    ('Replication Services', '1.5.0'),
+    ('Job Control', '1.5.0'),
+)
+
+
+def u16(value):
+    """Uint16 of a plain int (helper for projections and tests)."""
+    return Uint16(value)
