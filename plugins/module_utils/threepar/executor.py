@@ -1,0 +1,213 @@
+# -*- coding: utf-8 -*-
+# Copyright: smis.threepar contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planned actions -> InvokeMethod on TPD_StorageConfigurationService. Maps every return code to a typed error,
+waits (bounded) for the jobs it starts by polling only their state properties, and deletes the jobs it waited on."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner as p
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
+    CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
+
+try:
+    from pywbem import CIMInstance, CIMInstanceName, Uint16, Uint64
+except ImportError:
+    pass    # client.HAS_PYWBEM tells the module; nothing here runs without it
+
+# What a failed job leaves behind, and what to do about it.
+JOB_FAILURE_HINTS = {
+    'create physical copy': 'The copy is Broken: delete it (state: absent) and create it again.',
+    'resync copy': 'The copy is Broken: delete it (state: absent) and create it again.',
+    'restore copy': 'The snapshot is Broken: delete it (state: absent); the source keeps its data.',
+    'update snapshot space': 'The snapshot is Broken: delete it (state: absent) and create it again.',
+}
+
+
+class Executor:
+    """``run(actions)`` performs a plan in order; ``done`` lists what was performed, for the result."""
+
+    def __init__(self, client, inventory, waiter, wait=True, wait_timeout=600):
+        self.client = client
+        self.inventory = inventory
+        self.waiter = waiter
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.done = []
+        self.jobs_left = []
+        self.warnings = []
+        self._created = {}    # target name -> path of a volume created by this run
+
+    def run(self, actions):
+        held = set()    # targets whose next step must wait for a job left running (wait: false)
+        for action in actions:
+            if action.target in held:
+                continue
+            record = action.as_result()
+            job = self._perform(action)
+            if job is not None:
+                record['job_id'] = job.job_id
+                record['job_state'] = m.decode(m.JOB_STATE, job.job_state)
+                if not job.finished:
+                    held.add(action.target)
+            self.done.append(record)
+        return self.done
+
+    # ------------------------------------------------------------ one action
+
+    def _perform(self, action):
+        if action.method is None:
+            return self._wait_for_copy(action)
+        params = getattr(self, '_params_' + action.method)(action)
+        what = '%s %s' % (action.operation.split(' ', 1)[-1], action.target)
+        verb = action.operation.split(' ', 1)[0]
+        rc, out = self.client.invoke(action.method, self.inventory.service_path(), params, verb, what)
+        rc = int(rc)
+        if rc == m.RC_JOB_STARTED:
+            job_path = out.get('Job')
+            self._remember_target(action, out)
+            return self._follow_job(action, job_path, verb, what)
+        if rc != m.RC_OK:
+            raise self._return_code_error(rc, action, verb, what)
+        self._remember_target(action, out)
+        return None
+
+    def _remember_target(self, action, out):
+        """The path of a volume this run created, for the steps after it (detach, ...): no re-read needed."""
+        out_name = {p.CREATE_REPLICA: 'TargetElement', p.CREATE_OR_MODIFY: 'TheElement'}.get(action.method)
+        if out_name and out.get(out_name) is not None:
+            self._created[action.target] = out[out_name]
+
+    def _return_code_error(self, rc, action, verb, what):
+        reason = 'the array returned %d (%s)' % (rc, m.RETURN_CODES.get(rc, 'vendor specific'))
+        if rc == m.RC_NOT_SUPPORTED:
+            return Unsupported(verb, what, '%s is not supported by this array for %s' % (action.method, action.operation),
+                               'Nothing was changed; use the 3PAR CLI for this operation.', return_code=rc)
+        if rc == m.RC_IN_USE:
+            return InUse(verb, what, '%s: it has copies or a copy is in progress' % reason,
+                         'Delete its copies first, or wait for the copy to finish, then run again.', return_code=rc)
+        if rc == m.RC_INVALID_PARAMETER:
+            return InvalidRequest(verb, what, '%s' % reason, 'Check the name (it may be taken) and the values of the task.',
+                                  return_code=rc)
+        if rc == m.RC_NO_SUCH_VOLUME:
+            return NotFound(verb, what, '%s' % reason, 'Check that it exists and is a virtual copy.', return_code=rc)
+        if rc == m.RC_FAILED and action.operation in ('resync copy', 'start copy'):
+            return CopyBroken(verb, what, '%s: the copy is Broken and cannot be resynchronised' % reason,
+                              'Delete it (state: absent) and create it again.', return_code=rc)
+        if rc == m.RC_FAILED and action.method == p.CREATE_OR_MODIFY:
+            return MethodFailed(verb, what, '%s: not enough free space in the CPG, or the array refused the change' % reason,
+                                'Check the free space of the CPG (showcpg) and the event log (showeventlog).', return_code=rc)
+        return MethodFailed(verb, what, reason, "See the array's event log (showeventlog).", return_code=rc)
+
+    # ------------------------------------------------------------ jobs and waiting
+
+    def _follow_job(self, action, job_path, verb, what):
+        job_id = job_path.keybindings.get('InstanceID') if job_path is not None else None
+        if job_path is None:
+            raise MethodFailed(verb, what, 'the array started a job but returned no reference to it', 'Check jobs with threepar_info.')
+        if not self.wait:
+            self.jobs_left.append(job_id)
+            return m.Job(job_id=job_id, job_state=2, path=job_path)
+
+        def probe():
+            job = self.inventory.job_state(job_path, 'job %s' % job_id)
+            return job.finished, job
+
+        job = self.waiter.wait(probe, self.wait_timeout, 'job %s (%s)' % (job_id, what), job_id=job_id,
+                               describe=lambda j: j.describe() if j is not None else 'unknown')
+        self._delete_job(job_path, job_id)
+        if not job.succeeded:
+            raise JobFailed(verb, what, 'job %s ended %s: %s' % (job_id, job.describe(), job.error_description or 'no description'),
+                            JOB_FAILURE_HINTS.get(action.operation, "See the array's event log (showeventlog)."), job_id=job_id,
+                            last_state=job.describe())
+        return job
+
+    def _delete_job(self, job_path, job_id):
+        try:
+            self.client.delete_instance(job_path, 'finished job %s' % job_id)
+        except ThreeparError as exc:
+            self.warnings.append(str(exc))
+
+    def _wait_for_copy(self, action):
+        """A copy the array is already moving (Initialized, ...InProgress): wait until it settles, never restart it."""
+        if not self.wait:
+            return m.Job(job_id=None, job_state=4)
+        path = self._sync_path(action)
+        what = 'copy %s of %s' % (action.target, action.args['source'])
+
+        def probe():
+            state, percent = self.inventory.sync_state(path, what)
+            return state not in m.SYNC_STATES_IN_TRANSIT, (state, percent)
+
+        settled = self.waiter.wait(probe, self.wait_timeout, what,
+                                   describe=lambda s: '%s %s%%' % (m.decode(m.SYNC_STATE, s[0]), s[1]) if s else 'unknown')
+        if settled and settled[0] == m.SS_BROKEN:
+            raise CopyBroken('wait for', what, 'it ended Broken (the copy, resync or restore failed)',
+                             'Delete it (state: absent) and create it again.', sync_state='Broken')
+        return None
+
+    # ------------------------------------------------------------ parameters of each method
+
+    def _volume_path(self, name):
+        if name in self._created:
+            return self._created[name]
+        volume = (self.inventory.state.volumes or {}).get(name)
+        if volume is None:
+            raise NotFound('find', 'volume %s' % name, 'it does not exist on the array', 'Check the name.')
+        return volume.path
+
+    def _pool_path(self, name):
+        pool = (self.inventory.state.pools or {}).get(name)
+        if pool is not None and pool.path is not None:
+            return pool.path
+        return CIMInstanceName(m.CPG_POOL, {'InstanceID': m.CPG_ID_PREFIX + name}, namespace=self.client.namespace)
+
+    def _sync_path(self, action):
+        copy = self.inventory.state.copy_to(action.target) if action.target not in self._created else None
+        if copy is not None and copy.path is not None:
+            return copy.path
+        # A copy created by this run: its association is keyed by the two volume references.
+        return CIMInstanceName(m.SYNCHRONIZED, {'SystemElement': self._volume_path(action.args['source']),
+                                                'SyncedElement': self._volume_path(action.target)},
+                               namespace=self.client.namespace)
+
+    def _goal(self, goal):
+        props = {}
+        for key, value in goal.items():
+            props[key] = Uint64(value) if key == 'SnapVolumeSize' else Uint16(value) if key == 'SnapVolumePercentage' else value
+        return CIMInstance(m.STORAGE_SETTING, properties=props)
+
+    def _params_CreateOrModifyElementFromStoragePool(self, action):  # pylint: disable=invalid-name
+        args = action.args
+        params = []
+        if action.operation == 'create volume':
+            params += [('ElementName', args['name']), ('ElementType', Uint16(args['element_type'])), ('InPool', self._pool_path(args['pool'])),
+                       ('Size', Uint64(args['size']))]
+        else:
+            params.append(('TheElement', self._volume_path(args['name'])))
+            if 'size' in args:
+                params.append(('Size', Uint64(args['size'])))
+        if args.get('goal'):
+            params.append(('Goal', self._goal(args['goal'])))
+        return params
+
+    def _params_ReturnToStoragePool(self, action):  # pylint: disable=invalid-name
+        return [('TheElement', self._volume_path(action.args['name']))]
+
+    def _params_CreateReplica(self, action):  # pylint: disable=invalid-name
+        args = action.args
+        params = [('ElementName', args['name']), ('SourceElement', self._volume_path(args['source'])),
+                  ('CopyType', Uint16(args['copy_type']))]
+        if args.get('pool'):
+            params.append(('TargetPool', self._pool_path(args['pool'])))
+        if args.get('read_only'):
+            params.append(('TargetSettingGoal', CIMInstance(m.STORAGE_SETTING, properties={'ReadOnly': True})))
+        return params
+
+    def _params_ModifySynchronization(self, action):  # pylint: disable=invalid-name
+        return [('Operation', Uint16(action.args['operation'])), ('Synchronization', self._sync_path(action))]
+
+    def _params_UpdateDeltaSnapshotSpace(self, action):  # pylint: disable=invalid-name
+        return [('TheElement', self._volume_path(action.args['name']))]

@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright: smis.threepar contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the array's current state in bulk: one EnumerateInstances per class, with a PropertyList, each class read
+at most once per run and only when the plan needs it; associations are resolved here, client-side, by key.
+A converged run therefore costs a fixed number of requests whatever the number of volumes and copies."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
+
+VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
+                     'OperationalStatus', 'ReadOnly', 'CopyOf']
+SYNC_PROPERTIES = ['SystemElement', 'SyncedElement', 'CopyType', 'ReplicaType', 'SyncState', 'SyncMaintained', 'WhenSynced',
+                   'CopyState', 'ProgressStatus', 'SyncType', 'Mode', 'PercentSynced']
+SYNC_STATE_PROPERTIES = ['SyncState', 'CopyState', 'ProgressStatus', 'WhenSynced', 'PercentSynced']
+POOL_PROPERTIES = ['InstanceID', 'ElementName', 'TotalManagedSpace', 'RemainingManagedSpace']
+SNAP_SPACE_PROPERTIES = ['InstanceID', 'ElementName', 'DSPName', 'SnapVolumeSize', 'SnapVolumePercentage']
+ALLOCATION_PROPERTIES = ['Antecedent', 'Dependent']
+JOB_PROPERTIES = ['InstanceID', 'JobState', 'OperationalStatus', 'PercentComplete', 'ErrorDescription', 'MethodName', 'TargetName']
+JOB_STATE_PROPERTIES = ['JobState', 'OperationalStatus', 'PercentComplete', 'ErrorDescription']
+SYSTEM_PROPERTIES = ['Name', 'ElementName', 'SerialNumber', 'OperationalStatus']
+RCOPY_GROUP = 'TPD_RemoteReplicationGroup'
+
+# Reads in dependency order: copies and allocations name volumes by reference.
+ORDER = ('volumes', 'copies', 'allocations', 'snap_spaces', 'pools')
+
+
+def _key(path, name):
+    return path.keybindings.get(name) if path is not None else None
+
+
+def _when(value):
+    """CIMDateTime point in time -> aware datetime; intervals and NULL -> None."""
+    if value is None or getattr(value, 'is_interval', False):
+        return None
+    return getattr(value, 'datetime', value)
+
+
+def volume_from(inst):
+    size = int(inst.get('BlockSize') or 512) * int(inst.get('NumberOfBlocks') or 0)
+    return m.Volume(name=inst.get('ElementName'), device_id=_key(inst.path, 'DeviceID') or inst.get('DeviceID'),
+                    wwn=inst.get('Name') or '', size=size, thin=bool(inst.get('ThinlyProvisioned')),
+                    read_only=bool(inst.get('ReadOnly')), copy_of=inst.get('CopyOf') or None,
+                    operational_status=[int(s) for s in inst.get('OperationalStatus') or []], path=inst.path)
+
+
+def job_from(inst, path=None):
+    path = path if path is not None else inst.path
+    return m.Job(job_id=_key(path, 'InstanceID') or inst.get('InstanceID'), job_state=_int(inst.get('JobState')),
+                 operational_status=[int(s) for s in inst.get('OperationalStatus') or []],
+                 percent_complete=_int(inst.get('PercentComplete')), error_description=inst.get('ErrorDescription'),
+                 method=inst.get('MethodName'), target=inst.get('TargetName'), path=path)
+
+
+def _int(value):
+    return None if value is None else int(value)
+
+
+class Inventory:
+    """``read('volumes', 'copies')`` fills ``state`` (a model.ArrayState) and returns it."""
+
+    def __init__(self, client):
+        self.client = client
+        self.state = m.ArrayState()
+        self._done = set()
+        self._volume_by_id = {}
+        self._service = None
+
+    def read(self, *what):
+        wanted = set(what)
+        if wanted & {'copies', 'allocations'}:
+            wanted.add('volumes')
+        for name in ORDER:
+            if name in wanted and name not in self._done:
+                getattr(self, '_read_' + name)()
+                self._done.add(name)
+        return self.state
+
+    def refresh(self, *what):
+        """Read again after changes (to report the resulting objects); references need fresh volumes."""
+        stale = set(what)
+        if 'volumes' in stale:
+            stale |= {'copies', 'allocations'} & self._done
+        self._done -= stale
+        return self.read(*stale)
+
+    def _read_volumes(self):
+        volumes = [volume_from(i) for i in self.client.enumerate(m.VOLUME, VOLUME_PROPERTIES, 'volumes')]
+        self._volume_by_id = {v.device_id: v for v in volumes}
+        self.state.volumes = {v.name: v for v in volumes}
+
+    def _name_of(self, path):
+        volume = self._volume_by_id.get(_key(path, 'DeviceID'))
+        return volume.name if volume else None
+
+    def _read_copies(self):
+        copies = []
+        for inst in self.client.enumerate(m.SYNCHRONIZED, SYNC_PROPERTIES, 'copies'):
+            source, target = self._name_of(inst.get('SystemElement')), self._name_of(inst.get('SyncedElement'))
+            if source is None or target is None:
+                continue    # a volume created or deleted between the two reads; the next run sees it
+            copies.append(m.Copy(source=source, target=target, copy_type=int(inst.get('CopyType')), sync_state=int(inst.get('SyncState')),
+                                 replica_type=_int(inst.get('ReplicaType')), copy_state=_int(inst.get('CopyState')),
+                                 progress_status=_int(inst.get('ProgressStatus')), sync_type=_int(inst.get('SyncType')),
+                                 mode=_int(inst.get('Mode')), sync_maintained=inst.get('SyncMaintained'),
+                                 when_synced=_when(inst.get('WhenSynced')), percent_synced=_int(inst.get('PercentSynced')),
+                                 path=inst.path))
+        self.state.copies = copies
+
+    def _read_allocations(self):
+        for inst in self.client.enumerate(m.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'volume allocations'):
+            pool_id = _key(inst.get('Antecedent'), 'InstanceID') or ''
+            dependent = inst.get('Dependent')
+            if pool_id.startswith(m.CPG_ID_PREFIX) and dependent is not None and dependent.classname.lower() == m.VOLUME.lower():
+                volume = self._volume_by_id.get(_key(dependent, 'DeviceID'))
+                if volume is not None:
+                    volume.cpg = pool_id[len(m.CPG_ID_PREFIX):]
+
+    def _read_snap_spaces(self):
+        spaces = {}
+        for inst in self.client.enumerate(m.DELTA_POOL, SNAP_SPACE_PROPERTIES, 'snapshot spaces'):
+            instance_id = inst.get('InstanceID') or _key(inst.path, 'InstanceID') or ''
+            volume = instance_id[len(m.DSP_ID_PREFIX):] if instance_id.startswith(m.DSP_ID_PREFIX) else inst.get('ElementName')
+            spaces[volume] = m.SnapSpace(volume=volume, snap_cpg=inst.get('DSPName') or None, snap_size=int(inst.get('SnapVolumeSize') or 0),
+                                         snap_percent=int(inst.get('SnapVolumePercentage') or 0), path=inst.path)
+        self.state.snap_spaces = spaces
+
+    def _read_pools(self):
+        pools = {}
+        for inst in self.client.enumerate(m.CPG_POOL, POOL_PROPERTIES, 'CPGs'):
+            name = inst.get('ElementName')
+            pools[name] = m.Pool(name=name, total=int(inst.get('TotalManagedSpace') or 0),
+                                 remaining=int(inst.get('RemainingManagedSpace') or 0), path=inst.path)
+        self.state.pools = pools
+
+    # ------------------------------------------------------------ used by the executor and threepar_info
+
+    def service_path(self):
+        """The TPD_StorageConfigurationService, read only when a method is about to be invoked."""
+        if self._service is None:
+            names = self.client.enumerate_names(m.CONFIG_SERVICE, 'the storage configuration service')
+            if not names:
+                raise MethodFailed('find', 'the storage configuration service', 'the array has no %s' % m.CONFIG_SERVICE,
+                                   'Check that the SMI-S provider serves the Block Services profile.')
+            self._service = names[0]
+        return self._service
+
+    def sync_state(self, path, what):
+        """Only the state properties of one copy association (polled while waiting)."""
+        inst = self.client.get_instance(path, SYNC_STATE_PROPERTIES, what)
+        return int(inst.get('SyncState')), _int(inst.get('PercentSynced'))
+
+    def job_state(self, path, what):
+        return job_from(self.client.get_instance(path, JOB_STATE_PROPERTIES, what), path)
+
+    def jobs(self):
+        return [job_from(i) for i in self.client.enumerate(m.JOB, JOB_PROPERTIES, 'jobs')]
+
+    def system(self):
+        systems = self.client.enumerate(m.SYSTEM, SYSTEM_PROPERTIES, 'the storage system')
+        return [{'name': s.get('ElementName'), 'system_name': s.get('Name'), 'serial_number': s.get('SerialNumber'),
+                 'operational_status': m.decode_list(m.OPERATIONAL_STATUS, s.get('OperationalStatus'))} for s in systems]
+
+    def rcopy_groups(self):
+        """Remote-copy groups as the array reports them; an array without remote copy has none."""
+        try:
+            groups = self.client.enumerate(RCOPY_GROUP, None, 'remote-copy groups')
+        except ThreeparError as exc:
+            if 'CIM_ERR_INVALID_CLASS' in str(exc) or 'CIM_ERR_NOT_FOUND' in str(exc):
+                return []
+            raise
+        return [dict((k, _plain(v)) for k, v in g.items()) for g in groups]
+
+
+def _plain(value):
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# Copyright: smis.threepar contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every CIM number the collection uses, with its name, in one place (simulator/MODEL.md, DMTF value maps),
+and the plain records the inventory reads and the planner compares. No I/O, no pywbem."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+NAMESPACE = 'root/tpd'
+
+# Class names of the 3PAR provider.
+SYSTEM = 'TPD_StorageSystem'
+VOLUME = 'TPD_StorageVolume'
+CPG_POOL = 'TPD_DynamicStoragePool'
+DELTA_POOL = 'TPD_DeltaReplicaStoragePool'
+CONFIG_SERVICE = 'TPD_StorageConfigurationService'
+SYNCHRONIZED = 'TPD_StorageSynchronized'
+JOB = 'TPD_ConcreteJob'
+ALLOCATED_FROM = 'TPD_AllocatedFromStoragePool'
+STORAGE_SETTING = 'TPD_StorageSetting'
+
+CPG_ID_PREFIX = 'TPD:CPG:'
+DSP_ID_PREFIX = 'TPD:DSP:'
+
+# Method return codes (MODEL.md "Methods"): UpdateDeltaSnapshotSpace uses 32768 for "no such virtual copy".
+RETURN_CODES = {0: 'Completed', 1: 'Not Supported', 2: 'Unknown', 3: 'Timeout', 4: 'Failed', 5: 'Invalid Parameter',
+                6: 'In Use', 4096: 'Job Started', 32768: 'Volume does not exist or is not a virtual copy'}
+RC_OK = 0
+RC_NOT_SUPPORTED = 1
+RC_FAILED = 4
+RC_INVALID_PARAMETER = 5
+RC_IN_USE = 6
+RC_JOB_STARTED = 4096
+RC_NO_SUCH_VOLUME = 32768
+
+COPY_TYPE = {2: 'Async', 3: 'Sync', 4: 'UnSyncAssoc', 5: 'UnSyncUnAssoc'}
+COPY_TYPE_VIRTUAL = 4
+COPY_TYPE_PHYSICAL = 5
+COPY_TYPE_BY_KIND = {'virtual': COPY_TYPE_VIRTUAL, 'physical': COPY_TYPE_PHYSICAL}
+KIND_BY_COPY_TYPE = {COPY_TYPE_VIRTUAL: 'virtual', COPY_TYPE_PHYSICAL: 'physical'}
+
+REPLICA_TYPE = {2: 'Full Copy', 4: 'After Delta'}
+
+SYNC_STATE = {2: 'Initialized', 5: 'ResyncInProgress', 6: 'Synchronized', 10: 'RestoreInProgress', 11: 'Idle',
+              12: 'Broken', 14: 'Frozen', 15: 'CopyInProgress'}
+SS_INITIALIZED = 2
+SS_RESYNC_IN_PROGRESS = 5
+SS_SYNCHRONIZED = 6
+SS_RESTORE_IN_PROGRESS = 10
+SS_IDLE = 11
+SS_BROKEN = 12
+SS_FROZEN = 14
+SS_COPY_IN_PROGRESS = 15
+# A copy in one of these states is on its way to an end state: wait for it, never start it again.
+SYNC_STATES_IN_TRANSIT = frozenset([SS_INITIALIZED, SS_RESYNC_IN_PROGRESS, SS_RESTORE_IN_PROGRESS, SS_COPY_IN_PROGRESS])
+# Settled states a copy rests in (Table 42): Idle snapshot, Frozen physical copy, Synchronized after a restore.
+SYNC_STATES_SETTLED = frozenset([SS_IDLE, SS_FROZEN, SS_SYNCHRONIZED])
+
+COPY_STATE = {2: 'Initialized', 3: 'Unsynchronized', 4: 'Synchronized', 5: 'Broken', 8: 'Inactive', 9: 'Suspended',
+              10: 'Failedover'}
+PROGRESS_STATUS = {2: 'Completed', 4: 'Initializing', 6: 'Synchronizing', 7: 'Resyncing', 8: 'Restoring',
+                   11: 'Failing over', 12: 'Failing back', 15: 'Not Applicable'}
+SYNC_TYPE = {6: 'Mirror', 7: 'Snapshot', 8: 'Clone'}
+MODE = {2: 'Synchronous', 3: 'Asynchronous'}
+
+# ModifySynchronization Operation (seed 003).
+OPERATION = {2: 'Detach', 3: 'Fracture', 4: 'Resync', 5: 'Restore', 6: 'Prepare', 7: 'Unprepare', 8: 'Quiesce',
+             9: 'Unquiesce', 10: 'Reset To Sync', 11: 'Reset To Async', 12: 'Start Copy', 13: 'Stop Copy'}
+OP_DETACH = 2
+OP_RESYNC = 4
+OP_RESTORE = 5
+OP_START_COPY = 12
+OP_STOP_COPY = 13
+
+# CreateOrModifyElementFromStoragePool ElementType.
+ELEMENT_TYPE_BY_PROVISIONING = {'full': 2, 'thin': 5}
+
+JOB_STATE = {2: 'New', 3: 'Starting', 4: 'Running', 5: 'Suspended', 6: 'Shutting Down', 7: 'Completed',
+             8: 'Terminated', 9: 'Killed', 10: 'Exception', 11: 'Service'}
+JOB_STATES_FINISHED = frozenset([7, 8, 9, 10])
+OPERATIONAL_STATUS = {0: 'Unknown', 2: 'OK', 3: 'Degraded', 6: 'Error', 8: 'Starting', 10: 'Stopped', 17: 'Completed'}
+OS_OK = 2
+OS_ERROR = 6
+OS_COMPLETED = 17
+
+# CIM status codes (DSP0200) for messages.
+CIM_STATUS = {1: 'CIM_ERR_FAILED', 2: 'CIM_ERR_ACCESS_DENIED', 3: 'CIM_ERR_INVALID_NAMESPACE',
+              4: 'CIM_ERR_INVALID_PARAMETER', 5: 'CIM_ERR_INVALID_CLASS', 6: 'CIM_ERR_NOT_FOUND',
+              7: 'CIM_ERR_NOT_SUPPORTED', 16: 'CIM_ERR_METHOD_NOT_AVAILABLE', 17: 'CIM_ERR_METHOD_NOT_FOUND'}
+CIM_ERR_ACCESS_DENIED = 2
+CIM_ERR_NOT_FOUND = 6
+
+
+def decode(value_map, value):
+    """The name of a CIM number; None stays None, an unknown number reads 'Unknown (n)'."""
+    if value is None:
+        return None
+    return value_map.get(int(value), 'Unknown (%s)' % value)
+
+
+def decode_list(value_map, values):
+    return [decode(value_map, v) for v in (values or [])]
+
+
+_SIZE_UNITS = {'': 1, 'B': 1, 'K': 1024, 'KB': 1000, 'KIB': 1024, 'M': 1024 ** 2, 'MB': 1000 ** 2, 'MIB': 1024 ** 2,
+               'G': 1024 ** 3, 'GB': 1000 ** 3, 'GIB': 1024 ** 3, 'T': 1024 ** 4, 'TB': 1000 ** 4, 'TIB': 1024 ** 4}
+_SIZE_RE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$')
+
+
+def parse_size(text):
+    """'10GiB' / '512MiB' / '1TB' / 1024 -> bytes (int); ValueError with the accepted forms otherwise."""
+    if isinstance(text, int):
+        return text
+    match = _SIZE_RE.match(str(text))
+    unit = match.group(2).upper() if match else None
+    if not match or unit not in _SIZE_UNITS:
+        raise ValueError("'%s' is not a size; write a number and a unit such as '512MiB', '10GiB' or '2TiB'" % text)
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+def format_size(num_bytes):
+    """Bytes -> the largest exact binary unit ('10GiB'), for results and diffs."""
+    if num_bytes is None:
+        return None
+    for unit, factor in (('TiB', 1024 ** 4), ('GiB', 1024 ** 3), ('MiB', 1024 ** 2), ('KiB', 1024)):
+        if num_bytes and num_bytes % factor == 0:
+            return '%d%s' % (num_bytes // factor, unit)
+    return '%dB' % num_bytes
+
+
+_DURATION_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+_DURATION_RE = re.compile(r'(\d+)\s*([smhdw])')
+
+
+def parse_duration(text):
+    """'24h' / '1d12h' / '90m' / '45s' / 3600 -> seconds (int)."""
+    if isinstance(text, int):
+        return text
+    compact = str(text).strip().lower()
+    if compact.isdigit():
+        return int(compact)
+    parts = _DURATION_RE.findall(compact)
+    if not parts or _DURATION_RE.sub('', compact).strip():
+        raise ValueError("'%s' is not a duration; write e.g. '45s', '90m', '24h', '7d' or '1d12h'" % text)
+    return sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+
+
+@dataclass
+class Volume:
+    """A TPD_StorageVolume: base volume, snapshot or physical copy target."""
+    name: str
+    device_id: str = ''
+    wwn: str = ''
+    size: int = 0
+    thin: bool = True
+    read_only: bool = False
+    copy_of: Optional[str] = None
+    operational_status: List[int] = field(default_factory=list)
+    cpg: Optional[str] = None
+    path: object = None
+
+    @property
+    def provisioning(self):
+        return 'thin' if self.thin else 'full'
+
+
+@dataclass
+class Pool:
+    """A CPG (TPD_DynamicStoragePool)."""
+    name: str
+    total: int = 0
+    remaining: int = 0
+    path: object = None
+
+
+@dataclass
+class SnapSpace:
+    """A base volume's SA/SD space (TPD_DeltaReplicaStoragePool)."""
+    volume: str
+    snap_cpg: Optional[str] = None
+    snap_size: int = 0
+    snap_percent: int = 0
+    path: object = None
+
+
+@dataclass
+class Copy:
+    """A local copy (TPD_StorageSynchronized) between two volumes, by name."""
+    source: str
+    target: str
+    copy_type: int
+    sync_state: int
+    replica_type: Optional[int] = None
+    copy_state: Optional[int] = None
+    progress_status: Optional[int] = None
+    sync_type: Optional[int] = None
+    mode: Optional[int] = None
+    sync_maintained: Optional[bool] = None
+    when_synced: Optional[object] = None   # datetime (aware) or None
+    percent_synced: Optional[int] = None
+    path: object = None
+
+    @property
+    def kind(self):
+        return KIND_BY_COPY_TYPE.get(self.copy_type, 'unknown')
+
+
+@dataclass
+class Job:
+    """A TPD_ConcreteJob."""
+    job_id: str
+    job_state: Optional[int] = None
+    operational_status: List[int] = field(default_factory=list)
+    percent_complete: Optional[int] = None
+    error_description: Optional[str] = None
+    method: Optional[str] = None
+    target: Optional[str] = None
+    path: object = None
+
+    @property
+    def finished(self):
+        return (self.job_state in JOB_STATES_FINISHED) or OS_COMPLETED in self.operational_status
+
+    @property
+    def succeeded(self):
+        return OS_COMPLETED in self.operational_status and OS_OK in self.operational_status \
+            and OS_ERROR not in self.operational_status and self.job_state not in (8, 9, 10)
+
+    def describe(self):
+        return '%s %s, %s%%' % (decode(JOB_STATE, self.job_state), '/'.join(decode_list(OPERATIONAL_STATUS, self.operational_status)),
+                                self.percent_complete if self.percent_complete is not None else '?')
+
+
+@dataclass
+class ArrayState:
+    """What the inventory read, keyed by name; None where a class was not read (the planner did not need it)."""
+    volumes: Optional[Dict[str, Volume]] = None
+    copies: Optional[List[Copy]] = None
+    pools: Optional[Dict[str, Pool]] = None
+    snap_spaces: Optional[Dict[str, SnapSpace]] = None
+
+    def copy_to(self, target):
+        """The copy association whose target volume is ``target``, or None."""
+        for copy in self.copies or []:
+            if copy.target == target:
+                return copy
+        return None
+
+    def copies_of(self, source):
+        return [c for c in self.copies or [] if c.source == source]
+
+
+def volume_view(volume, snap_space=None):
+    """A volume as modules report it (and diff it)."""
+    if volume is None:
+        return {}
+    view = {'name': volume.name, 'size': format_size(volume.size), 'size_bytes': volume.size, 'provisioning': volume.provisioning,
+            'cpg': volume.cpg, 'wwn': volume.wwn, 'device_id': volume.device_id, 'read_only': volume.read_only,
+            'copy_of': volume.copy_of, 'operational_status': decode_list(OPERATIONAL_STATUS, volume.operational_status)}
+    if snap_space is not None:
+        view.update(snap_cpg=snap_space.snap_cpg, snap_size=format_size(snap_space.snap_size) if snap_space.snap_size else None,
+                    snap_percent=snap_space.snap_percent or None)
+    return view
+
+
+def copy_view(copy, target_volume=None):
+    """A copy as modules report it, with decoded state names."""
+    if copy is None:
+        return {}
+    view = {'source': copy.source, 'name': copy.target, 'type': copy.kind,
+            'copy_type': decode(COPY_TYPE, copy.copy_type), 'replica_type': decode(REPLICA_TYPE, copy.replica_type),
+            'sync_state': decode(SYNC_STATE, copy.sync_state), 'copy_state': decode(COPY_STATE, copy.copy_state),
+            'progress_status': decode(PROGRESS_STATUS, copy.progress_status), 'sync_type': decode(SYNC_TYPE, copy.sync_type),
+            'mode': decode(MODE, copy.mode), 'sync_maintained': copy.sync_maintained,
+            'when_synced': copy.when_synced.isoformat() if copy.when_synced is not None else None,
+            'percent_synced': copy.percent_synced}
+    if target_volume is not None:
+        view['read_only'] = target_volume.read_only
+    return view
+
+
+def job_view(job):
+    return {'job_id': job.job_id, 'job_state': decode(JOB_STATE, job.job_state),
+            'operational_status': decode_list(OPERATIONAL_STATUS, job.operational_status),
+            'percent_complete': job.percent_complete, 'error_description': job.error_description,
+            'method': job.method, 'target': job.target}

@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: smis.threepar contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: threepar_info
+short_description: Report HP 3PAR volumes, copies, remote-copy groups, jobs and the system over SMI-S
+version_added: 0.1.0
+description:
+  - Reads the array in bulk (one enumeration per class) and returns its objects with decoded state names
+    (C(sync_state=Frozen), not C(14)).
+  - O(query) applies a JMESPath expression to the result, for example to pick the Broken copies.
+author:
+  - smis.threepar contributors (@smis-threepar)
+options:
+  gather:
+    description: What to read. Defaults to everything.
+    type: list
+    elements: str
+    choices: [volumes, copies, rcopy_groups, jobs, system]
+  query:
+    description: A JMESPath expression applied to the gathered data; its value is returned as RV(query_result).
+    type: str
+extends_documentation_fragment:
+  - smis.threepar.connection
+  - smis.threepar.attributes
+  - smis.threepar.attributes.READ_ONLY
+requirements:
+  - jmespath (for O(query))
+seealso:
+  - module: smis.threepar.threepar_volume
+  - module: smis.threepar.threepar_snapshot
+'''
+
+EXAMPLES = r'''
+- name: Everything the array has
+  smis.threepar.threepar_info:
+  register: array
+
+- name: Names of the Broken copies
+  smis.threepar.threepar_info:
+    gather: [copies]
+    query: "copies[?sync_state=='Broken'].name"
+  register: broken
+
+- name: Jobs left by a run with wait false
+  smis.threepar.threepar_info:
+    gather: [jobs]
+    query: "jobs[?job_state!='Completed']"
+'''
+
+RETURN = r'''
+changed:
+  description: Always false.
+  returned: always
+  type: bool
+volumes:
+  description: Every volume, base volumes, snapshots and physical copies, sorted by name.
+  returned: when O(gather) has V(volumes)
+  type: list
+  elements: dict
+  sample: [{"name": "db01", "size": "10GiB", "size_bytes": 10737418240, "provisioning": "thin", "cpg": "FC_r5",
+            "snap_cpg": "FC_r5", "snap_size": null, "snap_percent": 20, "copy_of": null, "read_only": false,
+            "wwn": "60002AC0000000000000000000000001", "device_id": "1", "operational_status": ["OK"]}]
+copies:
+  description: Every local copy (C(TPD_StorageSynchronized)) with decoded states.
+  returned: when O(gather) has V(copies)
+  type: list
+  elements: dict
+  sample: [{"source": "db01", "name": "db01-snap", "type": "virtual", "copy_type": "UnSyncAssoc", "replica_type": "After Delta",
+            "sync_state": "Idle", "copy_state": "Inactive", "progress_status": "Completed", "sync_type": "Snapshot",
+            "mode": "Synchronous", "sync_maintained": false, "when_synced": "2024-05-01T12:00:00+00:00", "percent_synced": 100,
+            "read_only": true}]
+jobs:
+  description: Jobs on the array (C(TPD_ConcreteJob)), those left by O(ignore:wait=false) among them.
+  returned: when O(gather) has V(jobs)
+  type: list
+  elements: dict
+  sample: [{"job_id": "TPD:JOB:3", "job_state": "Running", "operational_status": ["OK"], "percent_complete": 40,
+            "error_description": null, "method": "CreateReplica", "target": "db01-clone"}]
+system:
+  description: The storage system.
+  returned: when O(gather) has V(system)
+  type: dict
+  sample: {"name": "3PAR-A", "system_name": "2FF70002AC01234", "serial_number": "1234", "operational_status": ["OK"]}
+rcopy_groups:
+  description: Remote-copy groups as the array reports them; empty on an array without remote copy.
+  returned: when O(gather) has V(rcopy_groups)
+  type: list
+  elements: dict
+query_result:
+  description: The value of O(query) applied to the gathered data.
+  returned: when O(query) is given
+  type: raw
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
+    HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.runner import GATHER, run_info
+
+
+def main():
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        gather=dict(type='list', elements='str', choices=list(GATHER)),
+        query=dict(type='str'),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    if not HAS_PYWBEM:
+        module.fail_json(msg=missing_required_lib('pywbem'), exception=PYWBEM_IMPORT_ERROR)
+    try:
+        result = run_info(module)
+    except ThreeparError as exc:
+        module.fail_json(msg=str(exc), **exc.details)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

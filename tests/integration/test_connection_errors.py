@@ -1,0 +1,77 @@
+"""Each connection problem is one clear error that changes nothing, and the password never leaks."""
+
+import os
+
+from conftest import PASSWORD, free_port
+
+ARGS = {'name': 'conn-vol', 'cpg': 'FC_r5', 'size': '256MiB'}
+
+
+def test_wrong_password(play):
+    run = play.run('volume', ARGS, env={'THREEPAR_PASSWORD': 'wrong-Pa55word'})
+    assert run.result['failed'] is True
+    assert run.result['msg'].startswith('Failed to log in to the array at https://127.0.0.1:')
+    assert 'Check username and password' in run.result['msg']
+    assert 'wrong-Pa55word' not in run.stdout + run.stderr + repr(run.result)
+    assert run.methods == []
+
+
+def test_browse_user_cannot_change(play):
+    run = play.run('volume', ARGS, env={'THREEPAR_USERNAME': '3parbrowse'})
+    assert run.result['failed'] is True
+    assert 'browse role' in run.result['msg'] and 'edit role' in run.result['msg'] and 'nothing was changed' in run.result['msg']
+    assert run.result['changed'] is False
+    assert play.run('info', {'gather': ['volumes'], 'query': "volumes[?name=='conn-vol']"}).result['query_result'] == []
+
+
+def test_browse_user_can_read(play):
+    run = play.run('info', {'gather': ['system', 'volumes']}, env={'THREEPAR_USERNAME': '3parbrowse'})
+    assert run.result.get('failed') is not True and run.result['system']['name'] == '3PAR-A'
+
+
+def test_untrusted_certificate(play):
+    run = play.run('info', {'gather': ['system']}, env={'THREEPAR_CA_PATH': None})
+    assert run.result['failed'] is True
+    assert 'certificate is not trusted' in run.result['msg'] and 'Set ca_path' in run.result['msg']
+
+
+def test_validate_certs_false(play):
+    run = play.run('info', {'gather': ['system']}, env={'THREEPAR_CA_PATH': None, 'THREEPAR_VALIDATE_CERTS': 'false'})
+    assert run.result.get('failed') is not True and run.result['system']['name'] == '3PAR-A'
+
+
+def test_missing_ca_file(play):
+    run = play.run('info', {'gather': ['system']}, env={'THREEPAR_CA_PATH': '/nonexistent/ca.pem'})
+    assert run.result['failed'] is True and 'ca_path' in run.result['msg']
+
+
+def test_connection_refused(play):
+    run = play.run('info', {'gather': ['system']}, env={'THREEPAR_PORT': str(free_port())})
+    assert run.result['failed'] is True
+    assert 'connection refused' in run.result['msg'] and 'Check host, port and protocol' in run.result['msg']
+
+
+def test_request_timeout(play, sim):
+    sim.faults(latency_ms=3000)
+    run = play.run('volume', dict(ARGS, timeout=1))
+    sim.faults(clear=True)
+    assert run.result['failed'] is True
+    assert 'did not answer within 1 s' in run.result['msg'] and 'Raise timeout' in run.result['msg']
+
+
+def test_plain_http(play, sim):
+    run = play.run('info', {'gather': ['system']}, env={'THREEPAR_PROTOCOL': 'http', 'THREEPAR_PORT': str(sim.http_port)})
+    assert run.result.get('failed') is not True and run.result['system']['name'] == '3PAR-A'
+
+
+def test_password_never_leaks_at_vvvv(play):
+    secret = 'Leak-Check-%d' % os.getpid()
+    failed = play.run('volume', ARGS, env={'THREEPAR_PASSWORD': secret}, verbosity=4, diff=True)
+    assert failed.result['failed'] is True
+    with_task_arg = play.run('info', {'gather': ['system'], 'password': secret}, verbosity=4)
+    for run in (failed, with_task_arg):
+        assert secret not in run.stdout and secret not in run.stderr and secret not in repr(run.result)
+    # The real password, given as a task argument, at -vvvv and with --diff, while changing things.
+    run = play.run('volume', dict(ARGS, password=PASSWORD, name='leak-vol'), verbosity=4, diff=True)
+    assert run.result['changed'] is True
+    assert "'%s'" % PASSWORD not in run.stdout + run.stderr and '"%s"' % PASSWORD not in run.stdout + run.stderr

@@ -1,0 +1,76 @@
+"""threepar_volume against the simulator: create, repeat, check mode, diff, grow, delete, repeat delete, refusals."""
+
+VOL = {'name': 'itvol', 'cpg': 'FC_r5', 'size': '512MiB', 'snap_cpg': 'FC_r5', 'snap_percent': 20}
+
+
+def test_create_check_mode_plans_and_invokes_nothing(play):
+    run = play.run('volume', VOL, check=True, diff=True)
+    assert run.result['changed'] is True
+    assert run.result['actions'] == [{'operation': 'create volume', 'target': 'itvol', 'method': 'CreateOrModifyElementFromStoragePool'}]
+    assert run.result['diff']['before'] == {} and run.result['diff']['after']['size'] == '512MiB'
+    assert run.methods == []
+
+
+def test_create(play):
+    run = play.run('volume', VOL, diff=True)
+    assert run.result['changed'] is True, run
+    assert run.methods == ['CreateOrModifyElementFromStoragePool']
+    volume = run.result['volume']
+    assert (volume['size'], volume['cpg'], volume['provisioning'], volume['snap_cpg'], volume['snap_percent']) == \
+        ('512MiB', 'FC_r5', 'thin', 'FC_r5', 20)
+    assert run.result['diff']['after']['size'] == '512MiB'
+
+
+def test_repeat_is_unchanged_and_cheap(play):
+    run = play.run('volume', VOL)
+    assert run.result['changed'] is False and run.result['actions'] == []
+    assert run.methods == []
+    assert len(run.requests) <= 3, run.requests
+
+
+def test_grow(play):
+    run = play.run('volume', dict(VOL, size='1GiB'), diff=True)
+    assert run.result['actions'] == [{'operation': 'grow volume', 'target': 'itvol', 'method': 'CreateOrModifyElementFromStoragePool'}]
+    assert run.result['volume']['size'] == '1GiB'
+    before = run.result['diff']['before']
+    assert before['size'] == '512MiB' and run.result['diff']['after'] == dict(before, size='1GiB')
+
+
+def test_shrink_is_refused_and_changes_nothing(play):
+    run = play.run('volume', dict(VOL, size='256MiB'))
+    assert run.result['failed'] is True
+    assert run.result['msg'].startswith('Failed to shrink volume itvol:') and 'Set size to 1GiB or more' in run.result['msg']
+    assert run.methods == []
+
+
+def test_unknown_cpg_is_refused(play):
+    run = play.run('volume', dict(VOL, name='itvol2', cpg='NOPE'))
+    assert run.result['failed'] is True and 'CPG NOPE' in run.result['msg'] and 'does not exist' in run.result['msg']
+    assert run.methods == []
+
+
+def test_delete_with_copies_needs_force(play):
+    assert play.run('snapshot', {'source': 'itvol', 'name': 'itvol-snap'}).result['changed'] is True
+    run = play.run('volume', {'name': 'itvol', 'state': 'absent'})
+    assert run.result['failed'] is True and 'itvol-snap' in run.result['msg'] and 'force: true' in run.result['msg']
+    assert run.methods == []
+
+
+def test_delete_check_mode_then_delete_then_repeat(play):
+    args = {'name': 'itvol', 'state': 'absent', 'force': True}
+    run = play.run('volume', args, check=True)
+    assert [a['operation'] for a in run.result['actions']] == ['delete copy', 'delete volume']
+    assert run.methods == []
+    run = play.run('volume', args, diff=True)
+    assert run.result['changed'] is True and run.methods == ['ReturnToStoragePool', 'ReturnToStoragePool']
+    assert run.result['diff']['after'] == {} and run.result['volume'] == {}
+    run = play.run('volume', args)
+    assert run.result['changed'] is False and run.methods == []
+
+
+def test_module_defaults_group(play, sim):
+    no_env = dict((key, None) for key in ('THREEPAR_HOST', 'THREEPAR_PORT', 'THREEPAR_USERNAME', 'THREEPAR_PASSWORD', 'THREEPAR_CA_PATH'))
+    run = play.run('module_defaults', env=no_env,
+                   extra_vars={'array_port': sim.https_port, 'array_password': '3pardata', 'array_ca': sim.cert})
+    assert run.result['volume']['changed'] is True
+    assert run.result['info']['query_result'] == '256MiB'

@@ -1,0 +1,252 @@
+"""Table-driven tests of the pure planner: (desired, current) -> ordered actions, or a clear refusal."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
+    CopyBroken, InUse, InvalidRequest, NotFound)
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+GIB = 1024 ** 3
+KIND = {'virtual': m.COPY_TYPE_VIRTUAL, 'physical': m.COPY_TYPE_PHYSICAL}
+
+
+def array(copies=(), extra_volumes=(), snap_cpg='FC_r5'):
+    """vol1 (10 GiB in FC_r5, snapshot space in snap_cpg) plus the targets of ``copies``."""
+    volumes = {'vol1': m.Volume('vol1', size=10 * GIB, cpg='FC_r5')}
+    for copy in copies:
+        volumes[copy.target] = m.Volume(copy.target, size=10 * GIB, copy_of=copy.source,
+                                        cpg='FC_r5' if copy.copy_type == m.COPY_TYPE_PHYSICAL else None)
+    for vol in extra_volumes:
+        volumes[vol.name] = vol
+    return m.ArrayState(volumes=volumes, copies=list(copies),
+                        pools={'FC_r5': m.Pool('FC_r5'), 'SSD_r6': m.Pool('SSD_r6')},
+                        snap_spaces={'vol1': m.SnapSpace('vol1', snap_cpg=snap_cpg)} if snap_cpg else {})
+
+
+def copy(kind, sync_state, name='snap1', age_hours=1, source='vol1'):
+    when = NOW - timedelta(hours=age_hours) if age_hours is not None else None
+    return m.Copy(source=source, target=name, copy_type=KIND[kind], sync_state=sync_state, when_synced=when)
+
+
+def want_copy(**kw):
+    want = {'source': 'vol1', 'name': 'snap1', 'type': 'virtual', 'state': 'present', 'max_age': None,
+            'target_cpg': None, 'read_only': None, 'update_space': False}
+    want.update(kw)
+    return want
+
+
+def steps(actions):
+    return [(a.operation, a.target, a.method) for a in actions]
+
+
+CREATE_V = ('create virtual copy', 'snap1', 'CreateReplica')
+CREATE_P = ('create physical copy', 'snap1', 'CreateReplica')
+RESYNC = ('resync copy', 'snap1', 'ModifySynchronization')
+RESTORE = ('restore copy', 'snap1', 'ModifySynchronization')
+DETACH = ('detach copy', 'snap1', 'ModifySynchronization')
+STOP = ('stop copy', 'snap1', 'ModifySynchronization')
+DELETE = ('delete copy', 'snap1', 'ReturnToStoragePool')
+WAIT = ('wait for copy', 'snap1', None)
+UPDATE = ('update snapshot space', 'snap1', 'UpdateDeltaSnapshotSpace')
+
+# (id, desired, existing copy or None, expected steps)
+COPY_CASES = [
+    # missing copies
+    ('virtual-missing-present', want_copy(), None, [CREATE_V]),
+    ('physical-missing-present', want_copy(type='physical'), None, [CREATE_P]),
+    ('physical-missing-detached', want_copy(type='physical', state='detached'), None, [CREATE_P, DETACH]),
+    ('missing-absent', want_copy(state='absent'), None, []),
+    # SyncState Idle (snapshot at rest)
+    ('idle-present', want_copy(), copy('virtual', m.SS_IDLE), []),
+    ('idle-fresh-max-age', want_copy(max_age=86400), copy('virtual', m.SS_IDLE, age_hours=1), []),
+    ('idle-stale-max-age', want_copy(max_age=3600), copy('virtual', m.SS_IDLE, age_hours=25), [RESYNC]),
+    ('idle-stale-update-space', want_copy(max_age=3600, update_space=True), copy('virtual', m.SS_IDLE, age_hours=25), [UPDATE]),
+    ('idle-restored', want_copy(state='restored'), copy('virtual', m.SS_IDLE), [RESTORE]),
+    ('idle-absent', want_copy(state='absent'), copy('virtual', m.SS_IDLE), [DELETE]),
+    # Synchronized (snapshot right after a restore)
+    ('synchronized-restored', want_copy(state='restored'), copy('virtual', m.SS_SYNCHRONIZED), []),
+    ('synchronized-present', want_copy(), copy('virtual', m.SS_SYNCHRONIZED), []),
+    # Frozen (physical copy at rest)
+    ('frozen-present', want_copy(type='physical'), copy('physical', m.SS_FROZEN), []),
+    ('frozen-stale', want_copy(type='physical', max_age=3600), copy('physical', m.SS_FROZEN, age_hours=2), [RESYNC]),
+    ('frozen-never-synced', want_copy(type='physical', max_age=3600), copy('physical', m.SS_FROZEN, age_hours=None), [RESYNC]),
+    ('frozen-detached', want_copy(type='physical', state='detached'), copy('physical', m.SS_FROZEN), [DETACH]),
+    ('frozen-halted', want_copy(type='physical', state='halted'), copy('physical', m.SS_FROZEN), []),
+    ('frozen-absent', want_copy(type='physical', state='absent'), copy('physical', m.SS_FROZEN), [DELETE]),
+    # in transit: wait, never start again
+    ('initialized-present', want_copy(type='physical'), copy('physical', m.SS_INITIALIZED), [WAIT]),
+    ('resync-in-progress-present', want_copy(type='physical', max_age=60), copy('physical', m.SS_RESYNC_IN_PROGRESS, age_hours=None), [WAIT]),
+    ('copy-in-progress-present', want_copy(type='physical'), copy('physical', m.SS_COPY_IN_PROGRESS), [WAIT]),
+    ('copy-in-progress-halted', want_copy(type='physical', state='halted'), copy('physical', m.SS_COPY_IN_PROGRESS), [STOP]),
+    ('initialized-halted', want_copy(type='physical', state='halted'), copy('physical', m.SS_INITIALIZED), [STOP]),
+    ('copy-in-progress-detached', want_copy(type='physical', state='detached'), copy('physical', m.SS_COPY_IN_PROGRESS), [WAIT, DETACH]),
+    ('copy-in-progress-absent', want_copy(type='physical', state='absent'), copy('physical', m.SS_COPY_IN_PROGRESS), [STOP, DELETE]),
+    ('restore-in-progress-restored', want_copy(state='restored'), copy('virtual', m.SS_RESTORE_IN_PROGRESS), [WAIT]),
+    ('restore-in-progress-present', want_copy(), copy('virtual', m.SS_RESTORE_IN_PROGRESS), [WAIT]),
+    ('restore-in-progress-absent', want_copy(state='absent'), copy('virtual', m.SS_RESTORE_IN_PROGRESS), [WAIT, DELETE]),
+    ('resync-in-progress-restored', want_copy(state='restored'), copy('virtual', m.SS_RESYNC_IN_PROGRESS), [WAIT, RESTORE]),
+    # Broken: end states that accept it
+    ('broken-absent', want_copy(type='physical', state='absent'), copy('physical', m.SS_BROKEN), [DELETE]),
+    ('broken-halted', want_copy(type='physical', state='halted'), copy('physical', m.SS_BROKEN), []),
+]
+
+
+@pytest.mark.parametrize('want,existing,expected', [c[1:] for c in COPY_CASES], ids=[c[0] for c in COPY_CASES])
+def test_plan_copy(want, existing, expected):
+    state = array([existing] if existing else [])
+    assert steps(planner.plan_copy(want, state, NOW)) == expected
+
+
+def test_every_sync_state_of_table_42_is_planned():
+    covered = {case[2].sync_state for case in COPY_CASES if case[2] is not None} | {m.SS_BROKEN}
+    assert covered == set(m.SYNC_STATE)
+
+
+ERROR_CASES = [
+    ('broken-present-is-not-resynced', want_copy(type='physical'), copy('physical', m.SS_BROKEN), CopyBroken, 'Delete it'),
+    ('broken-stale-is-not-resynced', want_copy(type='physical', max_age=1), copy('physical', m.SS_BROKEN), CopyBroken, 'Broken'),
+    ('broken-virtual-restored', want_copy(state='restored'), copy('virtual', m.SS_BROKEN), CopyBroken, 'create it again'),
+    ('broken-detached', want_copy(type='physical', state='detached'), copy('physical', m.SS_BROKEN), CopyBroken, 'Broken'),
+    ('type-mismatch', want_copy(type='physical'), copy('virtual', m.SS_IDLE), InvalidRequest, 'cannot change'),
+    ('restore-physical', want_copy(type='physical', state='restored'), copy('physical', m.SS_FROZEN), InvalidRequest, 'virtual copies only'),
+    ('detach-virtual', want_copy(state='detached'), copy('virtual', m.SS_IDLE), InvalidRequest, 'physical copies only'),
+    ('halt-virtual', want_copy(state='halted'), copy('virtual', m.SS_IDLE), InvalidRequest, 'physical copies only'),
+    ('target-cpg-virtual', want_copy(target_cpg='FC_r5'), None, InvalidRequest, 'physical copies only'),
+    ('read-only-physical', want_copy(type='physical', read_only=True), None, InvalidRequest, 'virtual copies only'),
+    ('update-space-without-max-age', want_copy(update_space=True), copy('virtual', m.SS_IDLE), InvalidRequest, 'max_age'),
+    ('restore-missing', want_copy(state='restored'), None, NotFound, 'does not exist'),
+    ('halt-missing', want_copy(type='physical', state='halted'), None, NotFound, 'does not exist'),
+    ('unknown-source', want_copy(source='nope'), None, NotFound, 'source volume nope does not exist'),
+    ('unknown-target-cpg', want_copy(type='physical', target_cpg='NOPE'), None, NotFound, 'NOPE does not exist'),
+    ('other-source', want_copy(source='vol2'), copy('virtual', m.SS_IDLE), InvalidRequest, 'not of vol2'),
+]
+
+
+@pytest.mark.parametrize('want,existing,error,text', [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES])
+def test_plan_copy_refuses(want, existing, error, text):
+    state = array([existing] if existing else [])
+    with pytest.raises(error) as caught:
+        planner.plan_copy(want, state, NOW)
+    assert text in str(caught.value)
+    assert str(caught.value).startswith('Failed to ')
+
+
+def test_read_only_mismatch_on_existing_snapshot_is_refused():
+    state = array([copy('virtual', m.SS_IDLE)])
+    state.volumes['snap1'].read_only = False
+    with pytest.raises(InvalidRequest, match='read-write from creation'):
+        planner.plan_copy(want_copy(read_only=True), state, NOW)
+    assert planner.plan_copy(want_copy(read_only=False), state, NOW) == []
+
+
+def test_virtual_copy_needs_snapshot_space():
+    with pytest.raises(InvalidRequest, match='no snapshot space'):
+        planner.plan_copy(want_copy(), array(snap_cpg=None), NOW)
+
+
+def test_name_taken_by_base_volume():
+    state = array(extra_volumes=[m.Volume('snap1', size=GIB)])
+    with pytest.raises(InvalidRequest, match='is not a copy of vol1'):
+        planner.plan_copy(want_copy(), state, NOW)
+
+
+def test_detached_copy_stays_detached():
+    state = array(extra_volumes=[m.Volume('snap1', size=GIB)])
+    assert planner.plan_copy(want_copy(type='physical', state='detached'), state, NOW) == []
+
+
+def test_physical_copy_defaults_to_source_cpg_and_read_only_passes_through():
+    create = planner.plan_copy(want_copy(type='physical'), array(), NOW)[0]
+    assert create.args == {'source': 'vol1', 'name': 'snap1', 'copy_type': 5, 'pool': 'FC_r5'}
+    create = planner.plan_copy(want_copy(read_only=True), array(), NOW)[0]
+    assert create.args['read_only'] is True and create.args['copy_type'] == 4
+
+
+def test_plan_copies_in_order_and_rejects_duplicates():
+    state = array([copy('virtual', m.SS_IDLE, name='a'), copy('virtual', m.SS_IDLE, name='b', age_hours=48)])
+    wants = [want_copy(name='a'), want_copy(name='b', max_age=86400), want_copy(name='c')]
+    assert steps(planner.plan_copies(wants, state, NOW)) == [
+        ('resync copy', 'b', 'ModifySynchronization'), ('create virtual copy', 'c', 'CreateReplica')]
+    with pytest.raises(InvalidRequest, match='a named more than once'):
+        planner.plan_copies([want_copy(name='a'), want_copy(name='a')], state, NOW)
+
+
+def test_copy_reads_only_what_creation_needs():
+    state = array([copy('virtual', m.SS_IDLE)])
+    assert planner.copy_reads([want_copy()], state) == set()
+    assert planner.copy_reads([want_copy(name='new')], state) == {'snap_spaces'}
+    assert planner.copy_reads([want_copy(name='new', type='physical')], state) == {'pools', 'allocations'}
+    assert planner.copy_reads([want_copy(name='new', type='physical', target_cpg='SSD_r6')], state) == {'pools'}
+
+
+# ---------------------------------------------------------------- volumes
+
+def want_volume(**kw):
+    want = {'name': 'vol1', 'state': 'present', 'cpg': 'FC_r5', 'size': 10 * GIB, 'provisioning': None,
+            'snap_cpg': None, 'snap_size': None, 'snap_percent': None, 'force': False}
+    want.update(kw)
+    return want
+
+
+VOLUME_CASES = [
+    ('unchanged', want_volume(), [], []),
+    ('unchanged-snap-space', want_volume(snap_cpg='FC_r5'), [], []),
+    ('create', want_volume(name='new', snap_cpg='SSD_r6', snap_percent=20), [], [('create volume', 'new', planner.CREATE_OR_MODIFY)]),
+    ('grow', want_volume(size=20 * GIB), [], [('grow volume', 'vol1', planner.CREATE_OR_MODIFY)]),
+    ('snap-space', want_volume(snap_cpg='SSD_r6', snap_size=GIB), [], [('set snapshot space', 'vol1', planner.CREATE_OR_MODIFY)]),
+    ('grow-and-snap-space', want_volume(size=20 * GIB, snap_percent=10), [],
+     [('grow volume', 'vol1', planner.CREATE_OR_MODIFY), ('set snapshot space', 'vol1', planner.CREATE_OR_MODIFY)]),
+    ('absent', want_volume(state='absent'), [], [('delete volume', 'vol1', planner.RETURN_TO_POOL)]),
+    ('absent-missing', want_volume(name='nope', state='absent'), [], []),
+    ('absent-force', want_volume(state='absent', force=True),
+     [copy('virtual', m.SS_IDLE, name='s1'), copy('physical', m.SS_FROZEN, name='p1'), copy('physical', m.SS_COPY_IN_PROGRESS, name='p2'),
+      copy('virtual', m.SS_IDLE, name='s1a', source='s1')],
+     [('delete copy', 's1a', planner.RETURN_TO_POOL), ('delete copy', 's1', planner.RETURN_TO_POOL),
+      ('detach copy', 'p1', planner.MODIFY_SYNC), ('stop copy', 'p2', planner.MODIFY_SYNC), ('delete copy', 'p2', planner.RETURN_TO_POOL),
+      ('delete volume', 'vol1', planner.RETURN_TO_POOL)]),
+]
+
+
+@pytest.mark.parametrize('want,copies,expected', [c[1:] for c in VOLUME_CASES], ids=[c[0] for c in VOLUME_CASES])
+def test_plan_volume(want, copies, expected):
+    assert steps(planner.plan_volume(want, array(copies))) == expected
+
+
+VOLUME_ERRORS = [
+    ('shrink', want_volume(size=GIB), [], InvalidRequest, 'can only grow'),
+    ('unknown-cpg', want_volume(name='new', cpg='NOPE'), [], NotFound, 'CPG NOPE'),
+    ('unknown-snap-cpg', want_volume(name='new', snap_cpg='NOPE'), [], NotFound, 'CPG NOPE'),
+    ('create-without-size', want_volume(name='new', size=None), [], InvalidRequest, 'size not given'),
+    ('move-cpg', want_volume(cpg='SSD_r6'), [], InvalidRequest, 'cannot be moved'),
+    ('change-provisioning', want_volume(provisioning='full'), [], InvalidRequest, 'fixed at creation'),
+    ('delete-with-copies', want_volume(state='absent'), [copy('virtual', m.SS_IDLE)], InUse, 'force: true'),
+]
+
+
+@pytest.mark.parametrize('want,copies,error,text', [c[1:] for c in VOLUME_ERRORS], ids=[c[0] for c in VOLUME_ERRORS])
+def test_plan_volume_refuses(want, copies, error, text):
+    with pytest.raises(error, match=text):
+        planner.plan_volume(want, array(copies))
+
+
+def test_create_volume_args():
+    action = planner.plan_volume(want_volume(name='new', provisioning='full', snap_cpg='SSD_r6', snap_size=GIB), array())[0]
+    assert action.args == {'name': 'new', 'pool': 'FC_r5', 'size': 10 * GIB, 'element_type': 2,
+                           'goal': {'DSPName': 'SSD_r6', 'SnapVolumeSize': GIB}}
+
+
+def test_volume_reads():
+    state = array()
+    assert planner.volume_reads(want_volume(), state) == set()
+    assert planner.volume_reads(want_volume(name='new'), state) == {'pools'}
+    assert planner.volume_reads(want_volume(snap_cpg='SSD_r6'), state) == {'pools'}
+    assert planner.volume_reads(want_volume(state='absent'), state) == {'copies'}
+
+
+def test_changes_ignores_waits():
+    assert not planner.changes([planner.Action('wait for copy', 'x')])
+    assert planner.changes([planner.Action('delete copy', 'x', 'ReturnToStoragePool')])
