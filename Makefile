@@ -12,15 +12,21 @@ COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/smis/threepar
 SANITY_TREE := $(CACHE)/ansible-test/ansible_collections/smis/threepar
 ANSIBLE_TEST_PIP := 24_2
 PYTEST_ARGS ?=
+# Quality gates (`make gates`): each runs through .ci/timed, which prints its wall
+# time and records it here for the summary.
+GATE_TIMES := $(CACHE)/gate-times.txt
+TIMED := GATE_TIMES=$(GATE_TIMES) PATH=$(BIN):$$PATH $(abspath .ci/timed)
+GATES := changelog-lint docs-lint lint collection-build ee units sanity molecule
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv unit simulator-tests sanity collection-link clean
+.PHONY: demo test venv unit integration simulator-tests sanity sanity-tree collection-link clean gates $(GATES)
 
 demo: venv collection-link
 	$(BIN)/python -m threepar_sim.demo
 
-test: venv collection-link simulator-tests unit sanity
+# The unit tests run in the gates (ansible-test units); `make unit` runs them quickly with plain pytest.
+test: venv collection-link simulator-tests integration gates
 
 venv: $(VENV)/.installed
 
@@ -42,15 +48,59 @@ unit: venv collection-link
 		$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS); \
 	else echo "no unit tests yet"; fi
 
-# ansible-test sanity, offline: a copy of the tracked tree, and a pip bootstrap
-# script in ansible-test's cache so that it never downloads one.
-sanity: venv
+# Modules, roles and playbooks run by ansible-playbook against simulator processes.
+integration: venv collection-link
+	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
+
+# ansible-test, offline: a copy of the tracked and untracked-but-not-ignored tree
+# (ansible-test needs a real .../ansible_collections/smis/threepar directory, not
+# a link), and a pip bootstrap script in ansible-test's cache so that it never
+# downloads one.
+sanity-tree: venv
 	@mkdir -p $(HOME)/.ansible/test/cache
 	@cp .ci/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
 	@rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
 	@git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(SANITY_TREE)
-	cd $(SANITY_TREE) && git init -q && git add -A && \
-		PATH=$(BIN):$$PATH $(BIN)/ansible-test sanity --local --python 3.11 --color no
+	@cd $(SANITY_TREE) && git init -q && git add -A
+
+sanity: sanity-tree
+	cd $(SANITY_TREE) && $(TIMED) sanity $(BIN)/ansible-test sanity --local --python 3.11 --color no
+
+# Every quality gate, cheapest first; -k runs them all and reports every failure.
+gates: venv collection-link
+	@mkdir -p $(CACHE) && rm -f $(GATE_TIMES)
+	@$(MAKE) --no-print-directory -k $(GATES); rc=$$?; \
+		echo "== gate wall times (seconds)"; cat $(GATE_TIMES) 2>/dev/null; exit $$rc
+
+changelog-lint: venv
+	@$(TIMED) changelog-lint $(BIN)/antsibull-changelog lint
+
+# Documentation renders: antsibull-docs checks every plugin's DOCUMENTATION,
+# EXAMPLES, RETURN and their markup (O(), RV() references...).
+docs-lint: venv collection-link
+	@$(TIMED) docs-lint $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+
+# ansible-lint, production profile, offline; configuration in .ansible-lint.
+lint: venv collection-link
+	@$(TIMED) lint $(BIN)/ansible-lint --offline --profile production
+
+# Build the tarball, install it into .cache/installed, render every module's doc from it.
+collection-build: venv
+	@$(TIMED) collection-build $(BIN)/python .ci/check_collection_build.py
+
+# Execution environment: introspection of the installed collection, ansible-builder create.
+ee: collection-build
+	@$(TIMED) ee .ci/check_ee.sh
+
+# ansible-test units in the copied tree (skipped while there are no unit tests).
+units: sanity-tree
+	@cd $(SANITY_TREE) && if [ -n "$$(find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)" ]; then \
+		$(TIMED) units $(BIN)/ansible-test units --local --python 3.11 --color no; \
+	else echo "no unit tests (tests/unit/**/test_*.py): ansible-test units skipped"; fi
+
+# molecule test for every roles/*/molecule/*/ scenario.
+molecule: venv collection-link
+	@$(TIMED) molecule .ci/run_molecule.sh
 
 clean:
 	rm -rf $(VENV) $(CACHE) tests/output
