@@ -150,6 +150,7 @@ def test_update_delta_snapshot_space_of_a_broken_snapshot(client, faults):
     assert client.invoke('UpdateDeltaSnapshotSpace', TheElement=client.volume_path('snap1'))[0] == 4
 
 
-def test_replication_service_methods_not_supported_yet(client):
+def test_replication_service_reports_the_remote_copy_operations(client):
     service = client.conn.EnumerateInstanceNames('TPD_ReplicationService')[0]
-    assert client.conn.InvokeMethod('GetSupportedOperations', service)[0] == 1
+    rc, out = client.conn.InvokeMethod('GetSupportedOperations', service)
+    assert rc == 0 and sorted(out['SupportedOperations']) == [10, 11, 14, 16, 17, 18, 20, 22]

@@ -22,15 +22,24 @@ fault injection (at run time, on a running array):
     --drop-after METHOD      run the next call of METHOD, then close the connection
                              without an answer (the change took effect)
     --latency-ms N           sleep N ms in every CIM request from now on
+    --link-down / --link-up  the remote copy link acts as if the peer were unreachable (until
+                             --link-up): started groups stop (Table 107 row 1 on a secondary)
     --clear                  disarm everything
   The same over HTTP: POST /sim/faults with a JSON body, e.g.
     {"fail_next_job": 1}, {"cim_error": {"method": "CreateReplica", "status": 4}},
-    {"drop_after": {"method": "ModifySynchronization"}}, {"latency_ms": 100}, {"clear": true}
+    {"drop_after": {"method": "ModifySynchronization"}}, {"latency_ms": 100}, {"link_down": true}, {"clear": true}
   (Basic auth of a user with the edit role). GET /sim/faults shows what is armed,
   GET /sim/status answers once the array serves.
 
 simulated host I/O:
-  POST /sim/write {"volume": NAME, "count": N}   N host writes to a volume (WriteGeneration)
+  POST /sim/write {"volume": NAME, "count": N}   N host writes to a volume (WriteGeneration);
+  refused (HTTP 400) on the secondary volumes of a remote copy group until a failover
+
+remote copy between two arrays (each its own process):
+  threepar-sim serve --name 3PAR-A ... --peer 3PAR-B=http://127.0.0.1:25988
+  threepar-sim serve --name 3PAR-B ... --peer 3PAR-A=http://127.0.0.1:15988
+  The link is JSON over the peer's POST /sim/peer (its HTTP port; https works, unverified),
+  with a heartbeat every 0.2 s. --rcopy-read-only: every remote-copy method returns 1.
 
 files in the data directory:
   array.sqlite   the array's state (survives restarts, kill -9 included)
@@ -48,11 +57,17 @@ def cmd_serve(args):
     """Run one array in the foreground until SIGINT/SIGTERM."""
     # Imported here so that `threepar-sim fault/down` stay light.
     from threepar_sim.array import Array
+    from threepar_sim.array.peer import parse_peers
     from threepar_sim.server import CimServer
 
     seed = _load_yaml(args.seed) if args.seed else None
     faults = Faults(latency_ms=args.latency_ms)
-    array = Array(args.data, name=args.name, seed=seed, copy_rate_mib=args.copy_rate, faults=faults)
+    try:
+        peers = parse_peers(args.peer)
+    except ValueError as exc:
+        raise SystemExit('threepar-sim: %s' % exc) from None
+    array = Array(args.data, name=args.name, seed=seed, copy_rate_mib=args.copy_rate, faults=faults, peers=peers,
+                  rcopy={'read_only': args.rcopy_read_only, 'period': args.rcopy_period})
     server = CimServer(array, faults, args.data, host=args.host,
                        http_port=args.http_port, https_port=args.https_port)
     stop = threading.Event()
@@ -105,6 +120,8 @@ def cmd_fault(args):
         spec['cim_error'] = {'method': method, 'status': int(code)}
     if args.drop_after:
         spec['drop_after'] = {'method': args.drop_after}
+    if args.link is not None:
+        spec['link_down'] = args.link == 'down'
     if not spec:
         raise SystemExit('threepar-sim fault: name at least one fault (see --help)')
     answer = control.post_json(args.url, '/sim/faults', spec, args.user, args.password, ca_file=args.ca)
@@ -130,12 +147,19 @@ def build_parser():
     serve.add_argument('--seed', help='YAML seed file, used when the data directory has no state yet')
     serve.add_argument('--latency-ms', type=int, default=0, help='added latency per CIM request')
     serve.add_argument('--copy-rate', type=float, default=1024.0, help='physical copy speed in MiB/s')
+    serve.add_argument('--peer', action='append', default=[], metavar='NAME=URL',
+                       help='a remote copy peer array and its URL (repeatable), e.g. 3PAR-B=http://127.0.0.1:25988')
+    serve.add_argument('--rcopy-read-only', action='store_true',
+                       help='remote replication read-only, like the OS 3.1.x provider: every remote-copy method returns 1')
+    serve.add_argument('--rcopy-period', type=float, default=5.0, metavar='SECONDS',
+                       help='periodic-mode remote copy: seconds between updates (default 5)')
     serve.set_defaults(func=cmd_serve)
 
     for name, func, text in (('up', cmd_up, 'start the arrays of a config file in the background'),
                              ('down', cmd_down, 'stop the arrays of a config file')):
         cmd = sub.add_parser(name, help=text, description=text + (
-            '. The config is YAML: {arrays: [{name, http_port, https_port, data, seed, latency_ms, copy_rate}]};'
+            '. The config is YAML: {arrays: [{name, http_port, https_port, data, seed, latency_ms, copy_rate, peers}]}'
+            ' (peers: ["NAME=URL", ...], rcopy_read_only, rcopy_period: the serve options);'
             ' relative paths are relative to the config file.'))
         cmd.add_argument('--config', required=True, help='YAML file listing the arrays')
         cmd.add_argument('--timeout', type=float, default=30.0, help='seconds to wait for each array to serve')
@@ -152,6 +176,8 @@ def build_parser():
     fault.add_argument('--cim-error', metavar='METHOD:CODE')
     fault.add_argument('--drop-after', metavar='METHOD')
     fault.add_argument('--latency-ms', type=int, metavar='N')
+    fault.add_argument('--link-down', dest='link', action='store_const', const='down', help='take the remote copy link down')
+    fault.add_argument('--link-up', dest='link', action='store_const', const='up', help='bring the remote copy link back')
     fault.add_argument('--clear', action='store_true')
     fault.set_defaults(func=cmd_fault)
     return parser

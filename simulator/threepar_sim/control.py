@@ -195,10 +195,20 @@ def start_set(config, base_dir, timeout=30.0):
         sim = SimulatorProcess(data, name=entry['name'], seed=seed, latency_ms=entry.get('latency_ms', 0),
                                copy_rate=entry.get('copy_rate', 1024.0), http_port=entry.get('http_port', 0),
                                https_port=entry.get('https_port', 0),
-                               extra_args=['--peer=%s' % p for p in entry.get('peers', [])])
+                               extra_args=_rcopy_args(entry))
         sim.start(timeout)
         started.append(dict(sim.info, data=data))
     return started
+
+
+def _rcopy_args(entry):
+    """serve options of the remote copy keys of a config entry: peers, rcopy_read_only, rcopy_period."""
+    args = ['--peer=%s' % p for p in entry.get('peers', [])]
+    if entry.get('rcopy_read_only'):
+        args.append('--rcopy-read-only')
+    if entry.get('rcopy_period') is not None:
+        args.append('--rcopy-period=%s' % entry['rcopy_period'])
+    return args
 
 
 def stop_set(config, base_dir, timeout=15.0):
@@ -222,6 +232,12 @@ def stop_set(config, base_dir, timeout=15.0):
 
 
 def _alive(pid):
+    try:
+        # A child of this process that exited stays a zombie (and answers kill 0) until reaped.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass    # not our child: `up` and `down` ran as separate commands
     try:
         os.kill(pid, 0)
     except OSError:

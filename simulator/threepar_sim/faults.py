@@ -16,17 +16,19 @@ class Faults:
         self._fail_jobs = 0
         self._cim_errors = {}      # method name (lower case) -> (status, description)
         self._drops = set()        # method names (lower case) whose response is dropped
+        self._link_down = False    # the remote copy link acts as if the peer were unreachable
 
     def arm(self, spec):
         """Arm faults from a dict (the JSON body of POST /sim/faults).
 
         Keys: ``latency_ms`` (int), ``fail_next_job`` (int, how many jobs),
         ``cim_error`` ({method, status, description}), ``drop_after`` ({method}),
+        ``link_down`` (bool: the remote copy link is down until set false again),
         ``clear`` (true: disarm everything first). Raises ValueError on bad input.
         """
         if not isinstance(spec, dict):
             raise ValueError('fault spec must be a JSON object')
-        unknown = set(spec) - {'latency_ms', 'fail_next_job', 'cim_error', 'drop_after', 'clear'}
+        unknown = set(spec) - {'latency_ms', 'fail_next_job', 'cim_error', 'drop_after', 'link_down', 'clear'}
         if unknown:
             raise ValueError('unknown fault(s): %s' % ', '.join(sorted(unknown)))
         with self._lock:
@@ -34,7 +36,12 @@ class Faults:
                 self._fail_jobs = 0
                 self._cim_errors.clear()
                 self._drops.clear()
+                self._link_down = False
                 self.latency_ms = 0
+            if 'link_down' in spec:
+                if not isinstance(spec['link_down'], bool):
+                    raise ValueError('link_down must be true or false')
+                self._link_down = spec['link_down']
             if 'latency_ms' in spec:
                 self.latency_ms = max(0, int(spec['latency_ms']))
             if 'fail_next_job' in spec:
@@ -50,6 +57,10 @@ class Faults:
                 if not isinstance(drop, dict) or 'method' not in drop:
                     raise ValueError('drop_after needs {"method": NAME}')
                 self._drops.add(drop['method'].lower())
+
+    @property
+    def link_down(self):
+        return self._link_down
 
     def take_job_failure(self):
         """True once per armed ``fail_next_job``: the next job fails."""
@@ -80,4 +91,5 @@ class Faults:
                 'fail_next_job': self._fail_jobs,
                 'cim_error': {m: {'status': s, 'description': d} for m, (s, d) in self._cim_errors.items()},
                 'drop_after': sorted(self._drops),
+                'link_down': self._link_down,
             }

@@ -15,8 +15,11 @@ from ..faults import Faults
 from . import values as v
 from .indications import IndicationSender, destinations, export_request, indication_superclasses, job_indication
 from .jobs import Ticker
+from .peer import PeerLink
 from .projection import Projector
-from .providers import SUBSCRIPTION_PROVIDERS, JobProvider, ReplicationServiceProvider, StorageConfigurationServiceProvider
+from .providers import SUBSCRIPTION_PROVIDERS, JobProvider, StorageConfigurationServiceProvider
+from .rcopy import RemoteCopy
+from .rcopy_provider import ReplicationServiceProvider
 from .repository import install as install_fast_store, skip_cleanup_of_projected_instances
 from .seed import new_state
 from .state import ArrayState
@@ -49,22 +52,37 @@ class Array:
     whose providers act on the domain state; ``lock`` must be held around every
     call into ``conn`` once ``start()`` runs the ticker. ``clock`` (monotonic
     seconds) can be replaced by tests to drive job progress deterministically.
+    Remote copy: ``peers`` ({name: URL}) are the arrays this one replicates with
+    (array/peer.py); ``rcopy`` options: ``read_only`` (the OS 3.1.x provider: every
+    remote-copy method returns 1) and ``period`` (seconds between periodic-mode updates).
     """
 
-    def __init__(self, data_dir, name='3PAR-A', seed=None, copy_rate_mib=1024.0, faults=None, clock=time.monotonic):
+    def __init__(self, data_dir, name='3PAR-A', seed=None, copy_rate_mib=1024.0, faults=None, clock=time.monotonic,
+                 peers=None, rcopy=None):
         gc.disable()  # building 100,000 long-lived objects: collections would only rescan them
         try:
             self._open(data_dir, name, seed, copy_rate_mib, faults, clock)
+            self._open_rcopy(peers or {}, rcopy or {})
         finally:
             gc.freeze()  # keep them out of every later collection too
             gc.enable()
+
+    def _open_rcopy(self, peers, options):
+        self.link = PeerLink(peers)
+        self.rcopy = RemoteCopy(self.state, self.link, self.faults, self.projector.system_name,
+                                read_only=bool(options.get('read_only')), period=float(options.get('period', 5.0)))
+        self.projector.rcopy = self.rcopy
+        if self.restored:
+            self.rcopy.after_restart()
+        self.projector.project_all()
+        self.commit()
 
     def _open(self, data_dir, name, seed, copy_rate_mib, faults, clock):
         self.lock = threading.RLock()
         self.faults = faults or Faults()
         self.last_refusal = None
         self.store = Store(data_dir)
-        restored = not self.store.is_empty()
+        restored = self.restored = not self.store.is_empty()
         if restored:
             self.state = self._load_state(clock, copy_rate_mib)
         else:
@@ -74,7 +92,6 @@ class Array:
         self.projector = Projector(self.state, install_fast_store(self.conn.cimrepository, v.NS))
         self._register_providers()
         self._create_interop_instances(restored)
-        self.projector.project_all()
         self.state.dirty.clear()
         self.indication_classes = indication_superclasses(self.conn.cimrepository.get_class_store(v.NS))
         self.sender = IndicationSender()
@@ -98,6 +115,10 @@ class Array:
             state.add_copy(copy)
         for job in self.store.load('job'):
             state.add_job(job)
+        for vvset in self.store.load('vvset'):
+            state.add_vvset(vvset)
+        for group in self.store.load('rcgroup'):
+            state.add_rcgroup(group)
         state.next_volume_id = max(state.next_volume_id, meta['next_volume_id'])
         state.next_job_id = max(state.next_job_id, meta['next_job_id'])
         state.recount()
@@ -152,6 +173,8 @@ class Array:
         owners.update(('volume', k) for k in state.volumes)
         owners.update(('copy', k) for k in state.copies)
         owners.update(('job', k) for k in state.jobs)
+        owners.update(('vvset', k) for k in state.vvsets)
+        owners.update(('rcgroup', k) for k in state.rcgroups)
         return owners
 
     # --- the interface used by the front end -------------------------------------------
@@ -164,8 +187,10 @@ class Array:
         """Start the ticker and the indication sender (idempotent)."""
         self.sender.start()
         self.ticker.start()
+        self.link.start(self)
 
     def close(self):
+        self.link.stop()
         self.ticker.stop()
         self.sender.close()
         with self.lock:
@@ -178,10 +203,15 @@ class Array:
             self.commit()
 
     def control(self, verb, body):
-        """Simulator-only operations: ``status``, ``write`` {volume, count}."""
+        """Simulator-only operations: ``status``, ``write`` {volume, count}, ``peer`` (the remote copy link)."""
         with self.lock:
+            if verb == 'peer':
+                try:
+                    return self.rcopy.handle_peer(body)
+                finally:
+                    self.commit()
             if verb == 'status':
-                return dict(self.state.counts(), indications_sent=self.sender.sent, indications_failed=self.sender.failed)
+                return dict(self.state.counts(), peers=self.peer_status(), indications_sent=self.sender.sent, indications_failed=self.sender.failed)
             if verb == 'write':
                 if not isinstance(body, dict) or 'volume' not in body:
                     raise ValueError('write needs {"volume": NAME, "count": N}')
@@ -190,6 +220,11 @@ class Array:
                 vol = self.state.volumes[body['volume']]
                 return {'volume': vol.name, 'write_generation': vol.write_generation}
         raise KeyError(verb)
+
+    def peer_status(self):
+        """{peer name: link up} (the last heartbeat answered and no link_down fault)."""
+        with self.lock:
+            return {peer: self.rcopy.link_up(peer) for peer in self.link.peers}
 
     # --- change propagation ----------------------------------------------------------------
 

@@ -13,10 +13,11 @@ from pywbem import CIMDateTime, Uint16, Uint64
 
 from . import values as v
 from .fastcim import make_instance, make_path, typed_property as prop
+from .rcopy_cim import rcgroup_instances, vvset_instances
 
 JOB_STATUS_TEXT = {v.JOB_NEW: 'New', v.JOB_RUNNING: 'Running', v.JOB_COMPLETED: 'Completed',
                    v.JOB_TERMINATED: 'Terminated', v.JOB_EXCEPTION: 'Exception'}
-OWNER_ORDER = {'system': 0, 'cpg': 1, 'volume': 2, 'copy': 3, 'job': 4}
+OWNER_ORDER = {'system': 0, 'cpg': 1, 'volume': 2, 'copy': 3, 'job': 4, 'vvset': 5, 'rcgroup': 6}
 
 
 def cim_time(value):
@@ -35,6 +36,7 @@ class Projector:
         self.store = instance_store
         self.owned = {}
         self.volume_paths = {}          # volume id -> path (ids never change; shared by all references)
+        self.rcopy = None               # array/rcopy.RemoteCopy, set by the Array (link state for CopyState)
         self.system_name = '2FF70002AC0' + state.serial
         self.system_path = make_path(v.SYSTEM_CLASS, {'CreationClassName': v.SYSTEM_CLASS, 'Name': self.system_name}, v.NS)
 
@@ -110,7 +112,7 @@ class Projector:
             prop('Name', vol.wwn), prop('NameFormat', Uint16(v.NAME_FORMAT_NAA6)), prop('BlockSize', Uint64(v.BLOCK_SIZE)),
             prop('NumberOfBlocks', Uint64(blocks)), prop('ConsumableBlocks', Uint64(blocks)),
             prop('ThinlyProvisioned', vol.thin), prop('OperationalStatus', u16_list([v.OS_ERROR if broken else v.OS_OK])),
-            prop('ReadOnly', vol.read_only), prop('WriteGeneration', Uint64(vol.write_generation)),
+            prop('ReadOnly', vol.read_only or self.state.replication_target(vol.name)), prop('WriteGeneration', Uint64(vol.write_generation)),
             prop('CopyOf', vol.copy_of, 'string')])
         pool = self.dsp_path(vol.copy_of) if vol.kind == 'snapshot' else self.cpg_path(vol.cpg)
         consumed = 0 if vol.kind == 'snapshot' else vol.size
@@ -164,11 +166,17 @@ class Projector:
 
     def job_instances(self, job):
         instance = self.job_instance(job)
-        target = self.state.volumes.get(job.target)
+        target = self.state.volumes.get(job.target) if not job.source.startswith('rcopy-group:') else None
         if target is None:
             return [instance]
         return [instance, self.association('TPD_AffectedJobElement', 'AffectedElement', self.volume_path(target),
                                            'AffectingElement', instance.path, [prop('ElementEffects', u16_list([job.effect]))])]
+
+    def vvset_instances(self, vvset):
+        return vvset_instances(self, vvset)
+
+    def rcgroup_instances(self, group):
+        return rcgroup_instances(self, group)
 
     # --- applying ----------------------------------------------------------------------
 
@@ -177,8 +185,7 @@ class Projector:
         state = self.state
         if kind == 'system':
             return self.system_instances()
-        table = {'cpg': state.cpgs, 'volume': state.volumes, 'copy': state.copies, 'job': state.jobs}[kind]
-        obj = table.get(key)
+        obj = state.table(kind).get(key)
         if obj is None:
             return []
         return getattr(self, kind + '_instances')(obj)
@@ -194,6 +201,8 @@ class Projector:
         owners += [('volume', name) for name in self.state.volumes]
         owners += [('copy', target) for target in self.state.copies]
         owners += [('job', job_id) for job_id in self.state.jobs]
+        owners += [('vvset', name) for name in self.state.vvsets]
+        owners += [('rcgroup', name) for name in self.state.rcgroups]
         for owner in owners:
             self._replace(owner, self.build(*owner))
 

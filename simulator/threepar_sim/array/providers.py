@@ -207,18 +207,6 @@ class StorageConfigurationServiceProvider(ArrayMethodProvider):
         return v.RC_JOB_STARTED, self.job_out(job)
 
 
-class ReplicationServiceProvider(ArrayMethodProvider):
-    """TPD_ReplicationService: the remote-copy methods are not implemented yet (1 Not Supported)."""
-
-    provider_classnames = v.REPLICATION_SERVICE_CLASS
-    handlers = {name: 'not_supported' for name in (
-        'creategroup', 'deletegroup', 'addmembers', 'removemembers', 'creategroupreplica',
-        'modifyreplicasynchronization', 'getsupportedoperations')}
-
-    def not_supported(self, params):  # pylint: disable=unused-argument
-        return v.RC_NOT_SUPPORTED, []
-
-
 class JobProvider(InstanceWriteProvider):
     """TPD_ConcreteJob: clients delete finished jobs; nothing else is writable."""
 

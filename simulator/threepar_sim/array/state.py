@@ -31,7 +31,15 @@ JOB_DESCRIPTIONS = {
     'start_copy': 'Copy physical copy %s again',
     'restore': 'Restore (promote) virtual copy %s',
     'update': 'Update virtual copy %s',
+    'rc_sync': 'Synchronize remote copy group %s',
+    'rc_failover': 'Fail over remote copy group %s',
+    'rc_recover': 'Recover remote copy group %s',
+    'rc_restore': 'Restore remote copy group %s',
 }
+# Remote-copy group jobs: their end is decided by array/rcopy.py (it may need the peer first).
+RCOPY_ACTIONS = frozenset({'rc_sync', 'rc_failover', 'rc_recover', 'rc_restore'})
+# Roles whose volumes receive the replication: read-only to hosts (array/rcopy.py).
+TARGET_ROLES = ('Secondary', 'Secondary-Rev')
 
 
 def utcnow():
@@ -120,6 +128,10 @@ class Job:
         return JOB_DESCRIPTIONS[self.action] % self.target
 
 
+def _no_remote_copy(job):
+    raise RuntimeError('remote copy job %d without a RemoteCopy' % job.id)
+
+
 class ArrayState:
     """All objects of one array plus the operations on them."""
 
@@ -133,6 +145,9 @@ class ArrayState:
         self.copies = {}                # target name -> Copy
         self.copies_from = {}           # source name -> set of target names
         self.jobs = {}
+        self.vvsets = {}                # volume sets (TPD_ReplicationGroup), by name
+        self.rcgroups = {}              # remote-copy groups, by name (array/rcopy.py)
+        self.rcopy_job_due = _no_remote_copy   # array/rcopy.RemoteCopy sets it: called when a group job's time is up
         self.next_volume_id = 1
         self.next_job_id = 1
         self.clock = clock
@@ -146,6 +161,29 @@ class ArrayState:
     def touch(self, kind, key):
         self.dirty.add((kind, key))
 
+    def table(self, kind):
+        """The dict holding the objects of one kind (store and projection use it)."""
+        return {'cpg': self.cpgs, 'volume': self.volumes, 'copy': self.copies, 'job': self.jobs,
+                'vvset': self.vvsets, 'rcgroup': self.rcgroups}[kind]
+
+    def rcopy_group_of(self, volume_name):
+        """The remote-copy group a volume is a member of on this array, or None."""
+        for group in self.rcgroups.values():
+            if any(pair[0] == volume_name for pair in group.pairs):
+                return group
+        return None
+
+    def replication_target(self, volume_name):
+        """True when the volume receives remote copy here (Secondary side): read-only to hosts."""
+        group = self.rcopy_group_of(volume_name) if self.rcgroups else None
+        return group is not None and group.role in TARGET_ROLES
+
+    def vvset_of(self, volume_name):
+        for vvset in self.vvsets.values():
+            if volume_name in vvset.members:
+                return vvset
+        return None
+
     def wwn(self, volume_id):
         return '60002AC%010X%015X' % (int(self.serial) & 0xFFFFFFFFFF, volume_id)
 
@@ -153,7 +191,7 @@ class ArrayState:
         return [self.copies[t] for t in sorted(self.copies_from.get(source, ()))]
 
     def jobs_on_copy(self, copy):
-        return [j for j in self.jobs.values() if j.active and j.target == copy.target]
+        return [j for j in self.jobs.values() if j.active and j.target == copy.target and j.action not in RCOPY_ACTIONS]
 
     def _allocate(self, cpg_name, nbytes):
         if nbytes:
@@ -193,6 +231,14 @@ class ArrayState:
         self.jobs[job.id] = job
         self.next_job_id = max(self.next_job_id, job.id + 1)
         self.touch('job', job.id)
+
+    def add_vvset(self, vvset):
+        self.vvsets[vvset.name] = vvset
+        self.touch('vvset', vvset.name)
+
+    def add_rcgroup(self, group):
+        self.rcgroups[group.name] = group
+        self.touch('rcgroup', group.name)
 
     def recount(self):
         """Recompute CPG usage from the volumes (after a bulk load)."""
@@ -264,6 +310,8 @@ class ArrayState:
     def delete_volume(self, vol):
         if self.copies_from.get(vol.name):
             raise Refused(v.RC_IN_USE, 'volume %s has copies' % vol.name)
+        if self.vvsets and self.vvset_of(vol.name):
+            raise Refused(v.RC_IN_USE, 'volume %s is a member of volume set %s' % (vol.name, self.vvset_of(vol.name).name))
         copy = self.copies.get(vol.name)
         if copy and self.jobs_on_copy(copy):
             raise Refused(v.RC_IN_USE, 'volume %s is the target of a copy in progress' % vol.name)
@@ -287,6 +335,10 @@ class ArrayState:
             raise ValueError('no volume named %s' % name)
         if not isinstance(count, int) or count < 1:
             raise ValueError('count must be a positive integer')
+        if self.replication_target(name):
+            group = self.rcopy_group_of(name)
+            raise ValueError('volume %s is read-only: it is the %s of remote copy group %s (writable after a failover)'
+                             % (name, group.role, group.name))
         vol.write_generation += count
         self.touch('volume', name)
         for copy in self.copies_of(name):
@@ -430,7 +482,8 @@ class ArrayState:
     def _start(self, job):
         previous = dataclasses.replace(job)
         job.state, job.started, job.started_mono = v.JOB_RUNNING, utcnow(), self.clock()
-        job.fail = self.take_job_failure()
+        # A failover works alone by design (the other site may be gone): it does not take injected job faults.
+        job.fail = job.action != 'rc_failover' and self.take_job_failure()
         if job.action in RUNNING_SYNC_STATE:
             self._set_sync(self.copies[job.target], RUNNING_SYNC_STATE[job.action])
         self._record(job, previous)
@@ -468,6 +521,9 @@ class ArrayState:
             self.touch('copy', copy.target)
 
     def _complete(self, job):
+        if job.action in RCOPY_ACTIONS:
+            self.rcopy_job_due(job)
+            return
         copy = self.copies[job.target]
         if job.fail:
             self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed (injected fault)' % job.description)
@@ -487,6 +543,26 @@ class ArrayState:
         job.percent = 100
         self._end_job(job, v.JOB_COMPLETED, v.JOB_SUCCESS_STATUS)
 
+    def new_group_job(self, method, action, group_name, size):
+        """A job acting on a remote-copy group (array/rcopy.py ends it with ``finish_job``)."""
+        now = utcnow()
+        job = Job(id=self.next_job_id, method=method, action=action, source='rcopy-group:' + group_name, target=group_name,
+                  size=size, effect=v.EFFECT_UNKNOWN, submitted=now, changed=now)
+        self.add_job(job)
+        if not self._source_busy(job.source):
+            self._start(job)
+        return job
+
+    def finish_job(self, job, ok, error=None):
+        if not job.active:
+            return
+        if ok:
+            job.percent = 100
+            self._end_job(job, v.JOB_COMPLETED, v.JOB_SUCCESS_STATUS)
+        else:
+            self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed: %s' % (job.description, error))
+        self._start_queued()
+
     def _end_job(self, job, state, status, error=None):
         previous = dataclasses.replace(job)
         job.state, job.status, job.finished = state, status, utcnow()
@@ -499,7 +575,7 @@ class ArrayState:
         for job in sorted(self.jobs.values(), key=lambda j: j.id):
             if job.active:
                 self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed: the array restarted while the job ran' % job.description)
-                copy = self.copies.get(job.target)
+                copy = self.copies.get(job.target) if job.action not in RCOPY_ACTIONS else None
                 if copy is not None:
                     self._set_sync(copy, v.BROKEN)
 
@@ -523,6 +599,7 @@ class ArrayState:
             'base_volumes': kinds.get('base', 0), 'snapshots': kinds.get('snapshot', 0),
             'physical_copies': kinds.get('physical', 0), 'copies': len(self.copies),
             'jobs': len(self.jobs), 'job_states': job_states,
+            'volume_sets': len(self.vvsets), 'rcopy_groups': len(self.rcgroups),
         }
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pywbem import CIMDateTime, CIMInstance, CIMInstanceName, CIMProperty
 
+from .rcopy import RcGroup, VolumeSet
 from .state import Copy, Cpg, Job, Volume, field_names
 
 SCHEMA = """
@@ -21,9 +22,11 @@ CREATE TABLE IF NOT EXISTS cpg (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS volume (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS copy (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vvset (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rcgroup (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS interop (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
-CLASSES = {'cpg': Cpg, 'volume': Volume, 'copy': Copy, 'job': Job}
+CLASSES = {'cpg': Cpg, 'volume': Volume, 'copy': Copy, 'job': Job, 'vvset': VolumeSet, 'rcgroup': RcGroup}
 DATETIME_FIELDS = frozenset({'when_synced', 'submitted', 'changed', 'started', 'finished'})
 
 
@@ -104,7 +107,7 @@ class Store:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta (key, data) VALUES ('array', ?)", (json.dumps(meta),))
             for kind, keys in by_kind.items():
-                table = {'cpg': state.cpgs, 'volume': state.volumes, 'copy': state.copies, 'job': state.jobs}[kind]
+                table = state.table(kind)
                 upserts = [(str(k), encode(table[k])) for k in keys if k in table]
                 deletes = [(str(k),) for k in keys if k not in table]
                 if upserts:

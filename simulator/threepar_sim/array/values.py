@@ -13,6 +13,10 @@ REPLICATION_SERVICE_CLASS = 'TPD_ReplicationService'
 SYNC_CLASS = 'TPD_StorageSynchronized'
 JOB_CLASS = 'TPD_ConcreteJob'
 JOB_INDICATION_CLASS = 'TPD_ConcreteJobInstModification'
+VVSET_CLASS = 'TPD_ReplicationGroup'
+RCGROUP_CLASS = 'TPD_RemoteReplicationGroup'
+REMOTE_SYNC_CLASS = 'TPD_RemoteStorageSynchronized'
+MEMBER_CLASS = 'TPD_MemberOfCollection'
 
 # Method return codes
 RC_OK = Uint32(0)
@@ -38,9 +42,11 @@ FULL_COPY = 2
 AFTER_DELTA = 4
 
 # SyncType / Mode
+SYNC_TYPE_MIRROR = 6
 SYNC_TYPE_SNAPSHOT = 7
 SYNC_TYPE_CLONE = 8
 MODE_SYNCHRONOUS = 2
+MODE_ASYNCHRONOUS = 3
 
 # SyncState
 INITIALIZED = 2
@@ -58,12 +64,16 @@ CS_UNSYNCHRONIZED = 3
 CS_SYNCHRONIZED = 4
 CS_BROKEN = 5
 CS_INACTIVE = 8
+CS_FAILEDOVER = 10
 
 # ProgressStatus
 PS_COMPLETED = 2
+PS_DORMANT = 3
 PS_SYNCHRONIZING = 6
 PS_RESYNCING = 7
 PS_RESTORING = 8
+PS_FAILING_OVER = 11
+PS_FAILING_BACK = 12
 PS_NOT_APPLICABLE = 15
 
 # SyncState -> (CopyState, ProgressStatus): seed 000 Table 42.
@@ -92,6 +102,19 @@ OP_RESET_TO_ASYNC = 11
 OP_START_COPY = 12
 OP_STOP_COPY = 13
 UNSUPPORTED_OPERATIONS = frozenset({OP_FRACTURE, OP_PREPARE, OP_UNPREPARE, OP_QUIESCE, OP_UNQUIESCE, OP_RESET_TO_SYNC, OP_RESET_TO_ASYNC})
+
+# ModifyReplicaSynchronization Operation (DMTF CIM_ReplicationService; design section 3)
+RC_OP_FAILOVER = 10         # setrcopygroup failover (on the secondary)
+RC_OP_FAILBACK = 11         # setrcopygroup restore
+RC_OP_RESYNC_REPLICA = 14   # setrcopygroup recover (on the failed-over side)
+RC_OP_RESUME = 16           # startrcopygroup
+RC_OP_RESET_TO_SYNC = 17    # setrcopygroup mode sync
+RC_OP_RESET_TO_ASYNC = 18   # setrcopygroup mode periodic
+RC_OP_REVERSE_ROLES = 20    # setrcopygroup reverse
+RC_OP_SUSPEND = 22          # stoprcopygroup
+RC_OPERATIONS = (RC_OP_FAILOVER, RC_OP_FAILBACK, RC_OP_RESYNC_REPLICA, RC_OP_RESUME, RC_OP_RESET_TO_SYNC,
+                 RC_OP_RESET_TO_ASYNC, RC_OP_REVERSE_ROLES, RC_OP_SUSPEND)
+RC_OP_DMTF_MAX = 27         # 2..27 is the DMTF value map: the others there are 1 Not Supported
 
 # JobState
 JOB_NEW = 2
