@@ -88,7 +88,7 @@ def listener():
 
 
 def wait_for(received, arrived, count):
-    for _ in range(50):
+    for dummy in range(50):
         if len(received) >= count:
             return
         arrived.wait(0.1)

@@ -41,7 +41,7 @@ def test_cim_error_answers_once_without_calling_the_method(server):
     assert err.value.status_code == 4 and err.value.status_description == 'injected boom'
     assert server.array.service.calls == []
     assert request_log(server)[-1]['status'] == 4
-    ret, _ = create_volume(conn, 'v1')  # one-shot: the next call goes through
+    ret, dummy = create_volume(conn, 'v1')  # one-shot: the next call goes through
     assert ret == 0 and len(server.array.service.calls) == 1
 
 

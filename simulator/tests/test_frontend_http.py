@@ -50,7 +50,7 @@ def post(cim_server, body, headers, path='/cimom', method='POST'):
 def test_wrong_password_is_401_and_logged(server):
     with pytest.raises(pywbem.AuthError):
         connect(server, creds=('3paradm', 'wrong')).EnumerateInstanceNames('FE_Pool')
-    status, headers, _ = post(server, ENUMERATE_BODY, CIM_HEADERS)
+    status, headers, dummy = post(server, ENUMERATE_BODY, CIM_HEADERS)
     assert status == 401 and headers['WWW-Authenticate'].startswith('Basic ')
     first = request_log(server)[0]
     assert first['user'] == '3paradm' and first['status'] == 2 and first['http_status'] == 401
@@ -73,7 +73,7 @@ def test_browse_user_reads_but_cannot_write(server):
 
 def test_raw_request_and_keep_alive(server):
     connection = http.client.HTTPConnection('127.0.0.1', server.http_port, timeout=10)
-    for _ in range(3):  # the same connection serves every request
+    for dummy in range(3):  # the same connection serves every request
         connection.request('POST', '/cimom', body=ENUMERATE_BODY, headers=dict(CIM_HEADERS, **auth()))
         response = connection.getresponse()
         body = response.read()
@@ -89,7 +89,7 @@ def test_raw_request_and_keep_alive(server):
     ({'CIMObject': 'root%2Finterop'}, 'header-mismatch'),
 ])
 def test_bad_cim_headers_are_400(server, headers, cim_error):
-    status, response_headers, _ = post(server, ENUMERATE_BODY, dict(CIM_HEADERS, **auth(), **headers))
+    status, response_headers, dummy = post(server, ENUMERATE_BODY, dict(CIM_HEADERS, **auth(), **headers))
     assert status == 400 and response_headers['CIMError'] == cim_error
 
 
@@ -100,20 +100,20 @@ def test_bad_cim_headers_are_400(server, headers, cim_error):
     (b'<CIM CIMVERSION="2.0" DTDVERSION="2.0"><NOPE/></CIM>', 'request-not-valid'),
 ])
 def test_bad_xml_is_400(server, body, cim_error):
-    status, headers, _ = post(server, body, dict(CIM_HEADERS, **auth()))
+    status, headers, dummy = post(server, body, dict(CIM_HEADERS, **auth()))
     assert status == 400 and headers['CIMError'] == cim_error
 
 
 def test_oversize_request_is_413(server):
     server.max_request_bytes = 1024
-    status, _, _ = post(server, b'<CIM>' + b' ' * 2048 + b'</CIM>', dict(CIM_HEADERS, **auth()))
+    status, dummy, dummy = post(server, b'<CIM>' + b' ' * 2048 + b'</CIM>', dict(CIM_HEADERS, **auth()))
     assert status == 413
     assert request_log(server)[-1]['http_status'] == 413
 
 
 def test_unknown_operation_is_not_supported(server):
     body = ENUMERATE_BODY.replace(b'EnumerateInstanceNames', b'DeleteClass')
-    status, _, reply = post(server, body, dict(CIM_HEADERS, **auth(), CIMMethod='DeleteClass'))
+    status, dummy, reply = post(server, body, dict(CIM_HEADERS, **auth(), CIMMethod='DeleteClass'))
     assert status == 200 and b'<ERROR CODE="7"' in reply
 
 
@@ -123,12 +123,12 @@ def test_concurrent_clients(server):
     def enumerate_volumes():
         try:
             conn = connect(server)
-            for _ in range(5):
+            for dummy in range(5):
                 results.append(len(conn.EnumerateInstances('FE_Volume')))
         except Exception as exc:  # pylint: disable=broad-exception-caught
             errors.append(exc)
 
-    threads = [threading.Thread(target=enumerate_volumes) for _ in range(8)]
+    threads = [threading.Thread(target=enumerate_volumes) for dummy in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -153,14 +153,14 @@ def test_request_log_records(server):
 
 
 def test_control_endpoints(server):
-    status, _, body = post(server, None, auth(), path='/sim/status', method='GET')
+    status, dummy, body = post(server, None, auth(), path='/sim/status', method='GET')
     assert status == 200 and json.loads(body) == {
         'name': 'stub1', 'pid': os.getpid(), 'ports': {'http': server.http_port, 'https': server.https_port}}
-    status, _, body = post(server, json.dumps({'latency_ms': 5}), auth(), path='/sim/faults')
+    status, dummy, body = post(server, json.dumps({'latency_ms': 5}), auth(), path='/sim/faults')
     assert status == 200 and json.loads(body)['latency_ms'] == 5
     assert json.loads(post(server, None, auth(), path='/sim/faults', method='GET')[2])['latency_ms'] == 5
     assert post(server, json.dumps({'bogus': 1}), auth(), path='/sim/faults')[0] == 400
-    status, _, body = post(server, json.dumps({'a': 1}), auth(), path='/sim/echo')
+    status, dummy, body = post(server, json.dumps({'a': 1}), auth(), path='/sim/echo')
     assert status == 200 and json.loads(body) == {'echo': {'a': 1}}
     assert post(server, '{}', auth(), path='/sim/bad')[0] == 400
     assert post(server, '{}', auth(), path='/sim/unknown')[0] == 404

@@ -66,7 +66,7 @@ def test_associations_both_ways(conn):
 
 def test_class_level_associators(conn):
     classes = conn.Associators('FE_Pool')
-    assert [path.classname for path, _ in classes] == ['FE_Volume']
+    assert [path.classname for path, dummy in classes] == ['FE_Volume']
 
 
 def test_pull_enumeration_in_pages(conn):
@@ -126,7 +126,7 @@ def test_invoke_method_with_references_and_embedded_instances(server, conn):
     assert out['Codes'] == [Uint16(1), Uint16(2)]
     assert conn.GetInstance(out['TheElement'])['ElementName'] == 'v1'
     # the provider got typed values: a namespaced reference without host and the instance itself
-    _, params = server.array.service.calls[-1]
+    dummy, params = server.array.service.calls[-1]
     assert params['InPool'].host is None and params['InPool'].namespace == NAMESPACE
     assert params['Goal']['ElementName'] == 'gold' and params['Size'] == Uint64(1 << 20)
 

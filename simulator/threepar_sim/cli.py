@@ -72,7 +72,7 @@ def cmd_serve(args):
                        http_port=args.http_port, https_port=args.https_port)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *dummy: stop.set())
     array.start()
     server.start()
     control.write_serve_info(args.data, array.name, server.http_port, server.https_port)
@@ -114,7 +114,7 @@ def cmd_fault(args):
     if args.latency_ms is not None:
         spec['latency_ms'] = args.latency_ms
     if args.cim_error:
-        method, _, code = args.cim_error.partition(':')
+        method, dummy, code = args.cim_error.partition(':')
         if not code.isdigit():
             raise SystemExit('threepar-sim: --cim-error wants METHOD:CODE, e.g. CreateReplica:4')
         spec['cim_error'] = {'method': method, 'status': int(code)}

@@ -214,7 +214,7 @@ def _rcopy_args(entry):
 def stop_set(config, base_dir, timeout=15.0):
     """Stop every array of a config; yields (name, outcome)."""
     for entry in config.get('arrays', []):
-        data, _ = _entry_paths(entry, base_dir)
+        data, dummy = _entry_paths(entry, base_dir)
         info = read_serve_info(data)
         if not info or not _alive(info['pid']):
             yield entry['name'], 'not running'

@@ -45,7 +45,7 @@ _NO_QUALIFIERS = _nocase_dict()
 
 def is_projected(inst):
     """True for an instance built by make_instance (no qualifiers, no class origins)."""
-    return all(prop._qualifiers is _NO_QUALIFIERS for _, prop in inst._properties._data.values())
+    return all(prop._qualifiers is _NO_QUALIFIERS for dummy, prop in inst._properties._data.values())
 
 
 def make_property(name, value, type_, is_array=False, embedded_object=None, reference_class=None):

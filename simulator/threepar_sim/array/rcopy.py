@@ -509,7 +509,7 @@ class RemoteCopy:
         """Find or create our volumes of new pairs; {our volume: DeviceID}."""
         state = self.state
         ids = {}
-        for name, _, _, size, cpg, thin in pairs:
+        for name, dummy, dummy, size, cpg, thin in pairs:
             vol = state.volumes.get(name)
             if vol is None:
                 cpg = cpg if cpg in state.cpgs else next(iter(state.cpgs))
@@ -522,7 +522,7 @@ class RemoteCopy:
             ids[name] = str(vol.id)
         return ids
 
-    def _on_create(self, _, body):
+    def _on_create(self, _group, body):
         name = body['group']
         if name in self.state.rcgroups or name in self.state.vvsets:
             refuse(v.RC_INVALID, 'a remote copy group or volume set named %s exists', name)
@@ -550,22 +550,22 @@ class RemoteCopy:
         vvset.members = [n for n in vvset.members if n not in gone]
         self.state.touch('vvset', group.name)
 
-    def _on_delete(self, group, _):
+    def _on_delete(self, group, _body):
         self._drop(group)
 
-    def _on_start(self, group, _):
+    def _on_start(self, group, _body):
         group.running, group.broken, group.action, group.recover_failed = True, False, 'sync', False
 
     def _on_stop(self, group, body):
         group.running, group.broken, group.action = False, bool(body.get('broken')), None
 
-    def _on_failover(self, group, _):
+    def _on_failover(self, group, _body):
         group.role, group.running, group.broken, group.action = SECONDARY_REV, False, True, None
 
-    def _on_recover_start(self, group, _):
+    def _on_recover_start(self, group, _body):
         group.role, group.running, group.action, group.recover_failed = SECONDARY_REV, True, 'recover', False
 
-    def _on_restore_start(self, group, _):
+    def _on_restore_start(self, group, _body):
         group.action = 'restore'
 
     def _on_sync_done(self, group, body):
@@ -582,16 +582,16 @@ class RemoteCopy:
         group.role = PRIMARY
         self._succeeded(group)
 
-    def _on_sync_failed(self, group, _):
+    def _on_sync_failed(self, group, _body):
         group.running, group.broken, group.action = False, True, None
 
-    def _on_recover_failed(self, group, _):
+    def _on_recover_failed(self, group, _body):
         group.running, group.broken, group.recover_failed, group.action = False, True, True, None
 
-    def _on_restore_failed(self, group, _):
+    def _on_restore_failed(self, group, _body):
         group.action = None
 
-    def _on_reverse(self, group, _):
+    def _on_reverse(self, group, _body):
         group.role = REVERSED_ROLE[group.role]
 
     def _on_mode(self, group, body):
