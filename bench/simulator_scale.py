@@ -1,8 +1,11 @@
 """Simulator at scale: 10,000 volumes with 10,000 virtual copies.
 
 Prints: time to build the array from the seed, a full pull enumeration of
-TPD_StorageSynchronized through pywbem over HTTPS, the server's peak memory,
-and restart times (clean stop, and kill -9) from SQLite.
+TPD_StorageSynchronized through pywbem over HTTPS (first and second), the same
+with the PropertyList an engine reads, plain EnumerateInstances with and
+without that PropertyList, the server's share of each (from its request log;
+the rest is pywbem's client-side parse), the server's peak memory, and
+restart times (clean stop, and kill -9) from SQLite.
 
     .venv/bin/python bench/simulator_scale.py [--volumes 10000] [--max-object-count 1000]
 
@@ -10,6 +13,7 @@ Goals (issue 2): enumeration <= 2 s, peak memory <= 500 MiB.
 """
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -29,22 +33,63 @@ def peak_rss_mib(pid):
     return float('nan')
 
 
+# The properties an engine reads from each copy (the collection's inventory reads a superset).
+ENGINE_PROPERTIES = ['SystemElement', 'SyncedElement', 'CopyType', 'SyncState', 'CopyState', 'ProgressStatus', 'WhenSynced']
+
+
+def connection(sim, timeout=300):
+    return pywbem.WBEMConnection(sim.https_url, ('3parbrowse', '3pardata'), default_namespace='root/tpd',
+                                 ca_certs=sim.cert, timeout=timeout)
+
+
+def server_ms(sim, since):
+    """Milliseconds the server spent on the CIM requests logged after line ``since`` (and the new line count)."""
+    with open(sim.log_path, encoding='utf-8') as handle:
+        lines = handle.readlines()
+    return sum(json.loads(line)['ms'] for line in lines[since:]), len(lines)
+
+
+def log_lines(sim):
+    return server_ms(sim, 0)[1] if os.path.exists(sim.log_path) else 0
+
+
+def measured(sim, label, func):
+    """Run func, print its wall time and the server's share; returns func's result."""
+    since = log_lines(sim)
+    elapsed, result = timed(func)
+    server_s = server_ms(sim, since)[0] / 1000.0
+    print('%s: %d instances in %.2f s (server %.2f s, client and transfer %.2f s)'
+          % (label, len(result), elapsed, server_s, elapsed - server_s))
+    return result
+
+
+def wait_for_prewarm(sim, timeout=900):
+    """Poll /sim/xml-cache until the server's cache pre-warmer has finished; returns the cache's figures."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cache = sim.control('/sim/xml-cache') or {}
+        if cache.get('prewarm_seconds') is not None or not cache or time.monotonic() > deadline:
+            return cache
+        time.sleep(0.5)
+
+
 def timed(func):
     start = time.perf_counter()
     result = func()
     return time.perf_counter() - start, result
 
 
-def enumerate_syncs(sim, max_object_count):
-    conn = pywbem.WBEMConnection(sim.https_url, ('3parbrowse', '3pardata'), default_namespace='root/tpd',
-                                 ca_certs=sim.cert, timeout=120)
-    return list(conn.IterEnumerateInstances('TPD_StorageSynchronized', MaxObjectCount=max_object_count))
+def enumerate_syncs(sim, max_object_count, property_list=None):
+    return list(connection(sim).IterEnumerateInstances('TPD_StorageSynchronized', MaxObjectCount=max_object_count,
+                                                       PropertyList=property_list))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--volumes', type=int, default=10000)
     parser.add_argument('--max-object-count', type=int, default=1000)
+    parser.add_argument('--prewarm-wait', action='store_true',
+                        help='wait for the server to pre-warm its CIM-XML cache before the first enumeration')
     args = parser.parse_args()
     # The environment's CA bundle variables would override pywbem's ca_certs.
     for var in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
@@ -60,11 +105,29 @@ def main():
         print('array built from seed (%d volumes + %d virtual copies), serving after: %.2f s'
               % (args.volumes, args.volumes, build_s))
 
+        if args.prewarm_wait:
+            waited_s, cache = timed(lambda: wait_for_prewarm(sim))
+            print('CIM-XML cache pre-warmed after %.2f s more: %d instances, %d entries, %.0f MiB%s'
+                  % (waited_s, cache['prewarmed'], cache['entries'], cache['bytes'] / 2.0 ** 20,
+                     ' (cache full)' if cache.get('prewarm_full') else ''))
         for attempt in (1, 2):
+            since = log_lines(sim)
             enum_s, syncs = timed(lambda: enumerate_syncs(sim, args.max_object_count))
             print('pull enumeration of TPD_StorageSynchronized #%d: %d instances in %.2f s (MaxObjectCount %d; goal <= 2 s)'
                   % (attempt, len(syncs), enum_s, args.max_object_count))
+            server_s = server_ms(sim, since)[0] / 1000.0
+            print('    server %.2f s, client and transfer %.2f s' % (server_s, enum_s - server_s))
+        measured(sim, 'pull enumeration with the engine PropertyList', lambda: enumerate_syncs(
+            sim, args.max_object_count, ENGINE_PROPERTIES))
+        measured(sim, 'EnumerateInstances TPD_StorageSynchronized', lambda: connection(sim).EnumerateInstances(
+            'TPD_StorageSynchronized'))
+        measured(sim, 'EnumerateInstances TPD_StorageSynchronized with the engine PropertyList',
+                 lambda: connection(sim).EnumerateInstances('TPD_StorageSynchronized', PropertyList=ENGINE_PROPERTIES))
         print('server peak memory (VmHWM): %.0f MiB (goal <= 500 MiB)' % peak_rss_mib(sim.pid))
+        cache = sim.control('/sim/xml-cache')
+        if cache:
+            print('CIM-XML cache: %d entries, %.0f of %.0f MiB, %d hits, %d misses'
+                  % (cache['entries'], cache['bytes'] / 2.0 ** 20, cache['max_bytes'] / 2.0 ** 20, cache['hits'], cache['misses']))
 
         sim.stop()
         restart_s, _ = timed(sim.start)

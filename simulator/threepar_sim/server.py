@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from pywbem import CIMClassName, CIMError
 from pywbem import CIM_ERR_ACCESS_DENIED, CIM_ERR_FAILED, CIM_ERR_INVALID_PARAMETER, CIM_ERR_METHOD_NOT_FOUND, CIM_ERR_NOT_SUPPORTED
 
-from . import cimxml
+from . import cimxml, xmlcache
 from .reqlog import RequestLog
 from .tls import ensure_certificate
 
@@ -32,6 +32,9 @@ REALM = 'threepar-sim'
 IDLE_TIMEOUT = 120      # seconds a keep-alive connection may stay idle
 HANDSHAKE_TIMEOUT = 10  # seconds for a TLS handshake
 POLL_INTERVAL = 0.1     # seconds shutdown() may wait for each listener to notice
+# Classes whose CIM-XML is serialised ahead of the first request (xmlcache.Prewarmer): the big ones.
+PREWARM_NAMESPACE = 'root/tpd'
+PREWARM_CLASSES = ('TPD_StorageSynchronized', 'TPD_StorageVolume')
 
 
 class CimServer:
@@ -42,12 +45,20 @@ class CimServer:
     ``faults`` is a ``threepar_sim.faults.Faults``. ``data_dir`` receives
     ``cert.pem`` / ``key.pem`` (made on first start) and ``requests.log``.
     Port 0 picks a free port; read the actual ones from ``http_port`` /
-    ``https_port`` after ``start()``.
+    ``https_port`` after ``start()``. Responses are composed from pywbem's
+    serialisation of each object, cached by content in ``xml_cache``
+    (``xmlcache.FragmentCache`` of ``xml_cache_bytes``; 0 = no cache), which
+    ``start()`` pre-warms in the background when ``prewarm`` is true.
     """
 
     def __init__(self, array, faults, data_dir, host='127.0.0.1', http_port=5988, https_port=5989,
-                 max_request_bytes=4 * 1024 * 1024):
+                 max_request_bytes=4 * 1024 * 1024, xml_cache_bytes=xmlcache.DEFAULT_MAX_BYTES, prewarm=True):
         self.array = array
+        self.xml_cache = xmlcache.FragmentCache(xml_cache_bytes) if xml_cache_bytes else None
+        self.prewarmer = None
+        self._prewarm = prewarm and self.xml_cache is not None
+        self._busy = 0   # CIM requests being answered (the pre-warmer waits while there are any)
+        self._busy_lock = threading.Lock()
         self.faults = faults
         self.data_dir = data_dir
         self.host = host
@@ -85,6 +96,10 @@ class CimServer:
             self._listeners.append((server, thread))
         LOG.info('%s serving CIM-XML on http://%s:%d and https://%s:%d', self.array.name,
                  self.host, self.http_port, self.host, self.https_port)
+        if self._prewarm:
+            self.prewarmer = xmlcache.Prewarmer(self.array, self.xml_cache, PREWARM_NAMESPACE, PREWARM_CLASSES,
+                                                busy=lambda: self._busy > 0)
+            self.prewarmer.start()
 
     def wait(self):
         """Block until ``shutdown()`` (from another thread or a signal handler)."""
@@ -99,6 +114,8 @@ class CimServer:
 
     def shutdown(self):
         """Stop listening and close every open client connection."""
+        if self.prewarmer is not None:
+            self.prewarmer.stop()
         for server, _ in self._listeners:
             server.shutdown()
             server.server_close()
@@ -106,10 +123,32 @@ class CimServer:
 
     def status(self):
         """The ``GET /sim/status`` answer (also a readiness probe)."""
-        return {'name': self.array.name, 'pid': os.getpid(), 'ports': dict(self._ports)}
+        answer = {'name': self.array.name, 'pid': os.getpid(), 'ports': dict(self._ports)}
+        peer_status = getattr(self.array, 'peer_status', None)     # remote copy: is the link to each peer up
+        if peer_status is not None:
+            answer['peers'] = peer_status()
+        return answer
+
+    def cache_status(self):
+        """The ``GET /sim/xml-cache`` answer: the CIM-XML cache's figures and the pre-warmer's progress."""
+        if self.xml_cache is None:
+            return {}
+        prewarmer = self.prewarmer
+        return dict(self.xml_cache.stats(), prewarmed=prewarmer.done if prewarmer else 0,
+                    prewarm_seconds=prewarmer.seconds if prewarmer else None,
+                    prewarm_full=prewarmer.full if prewarmer else False)
 
     def dispatch(self, request, role, host):
         """Answer a parsed CIM request: ``(CIM status, response body)``; body None = drop the connection."""
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            return self._dispatch(request, role, host)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    def _dispatch(self, request, role, host):
         try:
             if request.operation in cimxml.WRITES and role != 'edit':
                 raise CIMError(CIM_ERR_ACCESS_DENIED, 'user role %r may not call %s' % (role, request.operation))
@@ -131,7 +170,7 @@ class CimServer:
                 result = self.array.conn._mock_imethodcall(request.name, request.namespace, **request.params)
         except KeyError as exc:  # pywbem_mock looks required parameters up with params[name]
             raise CIMError(CIM_ERR_INVALID_PARAMETER, 'missing parameter %s' % exc) from None
-        return cimxml.intrinsic_response(request, result, host)
+        return cimxml.intrinsic_response(request, result, host, self.xml_cache, stream=True)
 
     def _extrinsic(self, request, host):
         injected = self.faults.take_cim_error(request.name)
@@ -326,6 +365,8 @@ class _Handler(BaseHTTPRequestHandler):
             return faults.snapshot()
         if verb == 'status':
             return app.status()
+        if verb == 'xml-cache':
+            return app.cache_status()
         if self.command != 'POST':
             raise _HttpError(405, message='%s needs POST' % verb)
         return app.array.control(verb, body)
@@ -374,7 +415,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if isinstance(body, xmlcache.Body):  # written piece by piece (cimxml.intrinsic_response)
+            for chunk in body.chunks():
+                self.wfile.write(chunk)
+        else:
+            self.wfile.write(body)
 
 
 def _operation_from_headers(cim_method):
