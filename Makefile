@@ -20,10 +20,11 @@ GATES := changelog-lint docs-lint lint collection-build ee units sanity molecule
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv unit integration simulator-tests sanity sanity-tree collection-link clean gates $(GATES)
+.PHONY: demo test venv unit integration simulator-tests bench sanity sanity-tree collection-link clean gates $(GATES)
 
+# Two simulated arrays, a protected application, a DR drill and its report (demo/run.sh stops the arrays on exit).
 demo: venv collection-link
-	$(BIN)/python -m threepar_sim.demo
+	@demo/run.sh
 
 # The unit tests run in the gates (ansible-test units); `make unit` runs them quickly with plain pytest.
 test: venv collection-link simulator-tests integration gates
@@ -51,6 +52,10 @@ unit: venv collection-link
 # Modules, roles and playbooks run by ansible-playbook against simulator processes.
 integration: venv collection-link
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
+
+# Benchmarks of the engine (request counts, wall times, job completion detection): figures next to their goals.
+bench: venv collection-link
+	$(BIN)/python bench/engine.py
 
 # ansible-test, offline: a copy of the tracked and untracked-but-not-ignored tree
 # (ansible-test needs a real .../ansible_collections/smis/threepar directory, not

@@ -34,6 +34,7 @@ requirements:
 seealso:
   - module: smis.threepar.threepar_volume
   - module: smis.threepar.threepar_snapshot
+  - module: smis.threepar.threepar_rcopy_group
 '''
 
 EXAMPLES = r'''
@@ -88,10 +89,20 @@ system:
   type: dict
   sample: {"name": "3PAR-A", "system_name": "2FF70002AC01234", "serial_number": "1234", "operational_status": ["OK"]}
 rcopy_groups:
-  description: Remote-copy groups as the array reports them; empty on an array without remote copy.
+  description:
+    - Remote-copy groups as this array sees them, sorted by name, with decoded states, as
+      M(smis.threepar.threepar_rcopy_group) returns its RV(smis.threepar.threepar_rcopy_group#module:group)
+      (role, status, copy_state, sync_state, progress_status, mode, members, side, dr_state, matches_table_107, ...).
+    - Empty on an array without remote copy.
   returned: when O(gather) has V(rcopy_groups)
   type: list
   elements: dict
+  sample: [{"name": "rcg_erp", "role": "Primary", "status": "Synced", "copy_state": "Synchronized", "sync_state": "Synchronized",
+            "progress_status": "Completed", "mode": "sync", "target": "ARRAY-B",
+            "members": [{"volume": "erp_data", "remote_volume": "erp_data_dr"}], "side": "primary", "dr_state": "normal",
+            "replication": "started", "matches_table_107": true, "table_107_row": "106-synced",
+            "table_107_event": "normal operation", "peer_reachable": true, "link_status": "Up", "recover_failed": false,
+            "sync_period": 0, "when_synced": "2024-05-04T09:00:00+00:00"}]
 query_result:
   description: The value of O(query) applied to the gathered data.
   returned: when O(query) is given

@@ -106,6 +106,7 @@ options:
     default: 600
 extends_documentation_fragment:
   - smis.threepar.connection
+  - smis.threepar.job_indications
   - smis.threepar.attributes
   - smis.threepar.attributes.CHANGES
 seealso:
@@ -251,6 +252,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
     HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.indications import job_indication_argument_spec
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.runner import run_snapshot
 
 STATES = ['present', 'absent', 'restored', 'detached', 'halted']
@@ -280,6 +282,7 @@ def main():
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
     )
+    argument_spec.update(job_indication_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('name', 'copies')], required_one_of=[('name', 'copies')])
     if not HAS_PYWBEM:

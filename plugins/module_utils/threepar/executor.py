@@ -142,7 +142,8 @@ class Executor:
             return state not in m.SYNC_STATES_IN_TRANSIT, (state, percent)
 
         settled = self.waiter.wait(probe, self.wait_timeout, what,
-                                   describe=lambda s: '%s %s%%' % (m.decode(m.SYNC_STATE, s[0]), s[1]) if s else 'unknown')
+                                   describe=lambda s: '%s %s%%' % (m.decode(m.SYNC_STATE, s[0]), s[1]) if s else 'unknown',
+                                   percent=lambda s: s[1])
         if settled and settled[0] == m.SS_BROKEN:
             raise CopyBroken('wait for', what, 'it ended Broken (the copy, resync or restore failed)',
                              'Delete it (state: absent) and create it again.', sync_state='Broken')

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
                      'OperationalStatus', 'ReadOnly', 'CopyOf']
@@ -22,7 +22,6 @@ ALLOCATION_PROPERTIES = ['Antecedent', 'Dependent']
 JOB_PROPERTIES = ['InstanceID', 'JobState', 'OperationalStatus', 'PercentComplete', 'ErrorDescription', 'MethodName', 'TargetName']
 JOB_STATE_PROPERTIES = ['JobState', 'OperationalStatus', 'PercentComplete', 'ErrorDescription']
 SYSTEM_PROPERTIES = ['Name', 'ElementName', 'SerialNumber', 'OperationalStatus']
-RCOPY_GROUP = 'TPD_RemoteReplicationGroup'
 
 # Reads in dependency order: copies and allocations name volumes by reference.
 ORDER = ('volumes', 'copies', 'allocations', 'snap_spaces', 'pools')
@@ -163,21 +162,3 @@ class Inventory:
         systems = self.client.enumerate(m.SYSTEM, SYSTEM_PROPERTIES, 'the storage system')
         return [{'name': s.get('ElementName'), 'system_name': s.get('Name'), 'serial_number': s.get('SerialNumber'),
                  'operational_status': m.decode_list(m.OPERATIONAL_STATUS, s.get('OperationalStatus'))} for s in systems]
-
-    def rcopy_groups(self):
-        """Remote-copy groups as the array reports them; an array without remote copy has none."""
-        try:
-            groups = self.client.enumerate(RCOPY_GROUP, None, 'remote-copy groups')
-        except ThreeparError as exc:
-            if 'CIM_ERR_INVALID_CLASS' in str(exc) or 'CIM_ERR_NOT_FOUND' in str(exc):
-                return []
-            raise
-        return [dict((k, _plain(v)) for k, v in g.items()) for g in groups]
-
-
-def _plain(value):
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)

@@ -23,6 +23,14 @@ SYNCHRONIZED = 'TPD_StorageSynchronized'
 JOB = 'TPD_ConcreteJob'
 ALLOCATED_FROM = 'TPD_AllocatedFromStoragePool'
 STORAGE_SETTING = 'TPD_StorageSetting'
+# Remote copy (seed 004, MODEL.md "Remote copy").
+REPLICATION_SERVICE = 'TPD_ReplicationService'
+RCOPY_GROUP = 'TPD_RemoteReplicationGroup'
+RCOPY_SYNCHRONIZED = 'TPD_RemoteStorageSynchronized'
+VOLUME_SET = 'TPD_ReplicationGroup'
+MEMBER_OF = 'TPD_MemberOfCollection'
+RCOPY_GROUP_ID_PREFIX = 'HP_3PAR:'
+VOLUME_SET_ID_PREFIX = 'TPD:VVSET:'
 
 CPG_ID_PREFIX = 'TPD:CPG:'
 DSP_ID_PREFIX = 'TPD:DSP:'
@@ -63,10 +71,14 @@ SYNC_STATES_SETTLED = frozenset([SS_IDLE, SS_FROZEN, SS_SYNCHRONIZED])
 
 COPY_STATE = {2: 'Initialized', 3: 'Unsynchronized', 4: 'Synchronized', 5: 'Broken', 8: 'Inactive', 9: 'Suspended',
               10: 'Failedover'}
-PROGRESS_STATUS = {2: 'Completed', 4: 'Initializing', 6: 'Synchronizing', 7: 'Resyncing', 8: 'Restoring',
+PROGRESS_STATUS = {2: 'Completed', 3: 'Dormant', 4: 'Initializing', 6: 'Synchronizing', 7: 'Resyncing', 8: 'Restoring',
                    11: 'Failing over', 12: 'Failing back', 15: 'Not Applicable'}
 SYNC_TYPE = {6: 'Mirror', 7: 'Snapshot', 8: 'Clone'}
 MODE = {2: 'Synchronous', 3: 'Asynchronous'}
+SYNC_TYPE_MIRROR = 6
+# Remote copy mode: 3PAR's periodic mode is the asynchronous one.
+RCOPY_MODE_NAMES = {2: 'sync', 3: 'periodic'}
+RCOPY_MODE_NUMBERS = {'sync': 2, 'periodic': 3}
 
 # ModifySynchronization Operation (seed 003).
 OPERATION = {2: 'Detach', 3: 'Fracture', 4: 'Resync', 5: 'Restore', 6: 'Prepare', 7: 'Unprepare', 8: 'Quiesce',

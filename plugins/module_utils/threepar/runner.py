@@ -17,10 +17,12 @@ except ImportError:
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import indications
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.executor import Executor
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import Inventory
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import RcopyInventory, group_view
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter import Waiter
 
 VOLUME_WAIT_TIMEOUT = 600
@@ -40,13 +42,18 @@ def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_
     """Check mode: the plan, nothing invoked. Otherwise the executed steps (with job ids)."""
     if module.check_mode or not actions:
         return [a.as_result() for a in actions], [], []
-    executor = Executor(client, inventory, Waiter(), wait=wait, wait_timeout=wait_timeout)
+    # Job indications (only for a plan that can start a job): the waiter wakes when the job ends.
+    events = indications.subscribe_for_plan(module.params, client, actions, inventory.state) if wait else None
+    executor = Executor(client, inventory, Waiter(events=events and events.events), wait=wait, wait_timeout=wait_timeout)
     try:
         executor.run(actions)
     except ThreeparError as exc:
         exc.details.setdefault('actions', executor.done)
         exc.details.setdefault('changed', any(step['method'] for step in executor.done))
         raise
+    finally:
+        if events is not None:
+            executor.warnings.extend(events.close())
     return executor.done, executor.jobs_left, executor.warnings
 
 
@@ -221,7 +228,8 @@ def gather_info(params, conn=None):
         systems = inventory.system()
         facts['system'] = systems[0] if systems else {}
     if 'rcopy_groups' in gather:
-        facts['rcopy_groups'] = inventory.rcopy_groups()
+        groups = RcopyInventory(client)
+        facts['rcopy_groups'] = [group_view(g, groups.extra.get(g.name)) for g in groups.groups()]
     return facts
 
 

@@ -45,3 +45,116 @@ def test_check_mode_waiter_never_probes():
     def probe():
         raise AssertionError('probed in check mode')
     assert waiter.CheckModeWaiter().wait(probe, 1, 'job') is None
+
+
+# ---------------------------------------------------------------- smart polling and indications (issue 3 item 2)
+
+class FakeJob:
+    """A job that runs from t=start for ``seconds`` on the fake clock; probe() reads it like GetInstance would,
+    each probe taking ``rtt`` seconds (the array reads the state in the middle of it)."""
+
+    def __init__(self, fake, seconds, start=100.0, rtt=0.0):
+        self.fake, self.seconds, self.start, self.rtt = fake, seconds, start, rtt
+        self.probes = []
+
+    @property
+    def end(self):
+        return self.start + self.seconds
+
+    def probe(self):
+        self.fake.now += self.rtt / 2
+        at = self.fake.now
+        self.fake.now += self.rtt / 2
+        self.probes.append(at)
+        done = at >= self.end
+        percent = 100 if done else int((at - self.start) / self.seconds * 100)
+        return done, type('J', (), {'percent_complete': percent})()
+
+
+@pytest.mark.parametrize('seconds', [0.3, 1.0, 3.0, 7.5, 30.0])
+@pytest.mark.parametrize('rtt', [0.0, 0.1])
+def test_smart_polling_sees_the_end_soon_after_it(seconds, rtt):
+    fake = FakeClock()
+    job = FakeJob(fake, seconds, rtt=rtt)
+    waiter.Waiter(fake.clock, fake.sleep).wait(job.probe, 600, 'job')
+    assert job.probes[-1] - job.end <= 0.1 + rtt, (job.probes, fake.sleeps)
+    assert max(fake.sleeps) <= 2.0 and fake.sleeps[0] <= 0.1
+
+
+def test_smart_polling_costs_fewer_probes_and_less_delay_than_plain_growth():
+    delays = {}
+    for predict in (False, True):
+        fake = FakeClock()
+        job = FakeJob(fake, 5.0, rtt=0.1)
+        waiter.Waiter(fake.clock, fake.sleep, predict=predict).wait(job.probe, 600, 'job')
+        delays[predict] = (job.probes[-1] - job.end, len(job.probes))
+    assert delays[True][0] < 0.2 < delays[False][0]
+    assert delays[True][1] <= delays[False][1] + 1
+
+
+def test_pace_without_progress_is_the_plain_growth():
+    pace = waiter.Pace()
+    pace.observe(0.0, 0.0, None)
+    assert [round(pace.next_pause(0.0), 4) for dummy in range(3)] == [0.1, 0.15, 0.225]
+
+
+def test_pace_retries_soon_when_overdue():
+    pace = waiter.Pace()
+    pace.observe(0.0, 0.0, 10)
+    pace.observe(1.0, 1.0, 20)     # 10 %/s: the end is predicted at 8.95 s (20 % is 20.5 % on average)
+    assert pace.next_pause(2.0) == 2.0
+    assert pace.next_pause(8.0) == pytest.approx(0.97)
+    assert pace.next_pause(9.5) == pytest.approx(0.05) and pace.next_pause(9.6) == pytest.approx(0.075)
+
+
+class FakeEvents:
+    """A listener that receives the 'started' indication at once and the 'finished' one at ``finish`` (fake clock)."""
+
+    def __init__(self, fake, finish, job_id='TPD:JOB:1', deliver=True):
+        self.fake, self.finish, self.job_id, self.deliver = fake, finish, job_id, deliver
+        self.waits = []
+
+    def seen(self, job_id):
+        return self.deliver and job_id == self.job_id
+
+    def wait_finished(self, job_id, seconds):
+        self.waits.append(seconds)
+        if self.deliver and job_id == self.job_id and self.fake.now + seconds >= self.finish:
+            self.fake.now = max(self.fake.now, self.finish)
+            return True
+        self.fake.now += seconds
+        return False
+
+
+def test_indication_wakes_the_wait_and_one_probe_confirms():
+    fake = FakeClock()
+    job = FakeJob(fake, 7.3)
+    events = FakeEvents(fake, job.end)
+    waiter.Waiter(fake.clock, fake.sleep, events=events).wait(job.probe, 600, 'job', job_id='TPD:JOB:1')
+    assert job.probes[-1] == pytest.approx(job.end)
+    # Sparse safety-net probes (2 s) while indications flow, then the confirming probe.
+    assert len(job.probes) == 1 + 4 and all(w <= 2.0 for w in events.waits) and fake.sleeps == []
+
+
+def test_indications_that_never_arrive_fall_back_to_smart_polling():
+    fake = FakeClock()
+    job = FakeJob(fake, 3.0)
+    events = FakeEvents(fake, job.end, deliver=False)
+    waiter.Waiter(fake.clock, fake.sleep, events=events).wait(job.probe, 600, 'job', job_id='TPD:JOB:1')
+    assert job.probes[-1] - job.end <= 0.1 and events.waits[0] <= 0.1
+
+
+def test_indication_for_another_job_does_not_end_the_wait():
+    fake = FakeClock()
+    job = FakeJob(fake, 1.0)
+    events = FakeEvents(fake, 100.2, job_id='TPD:JOB:2')
+    waiter.Waiter(fake.clock, fake.sleep, events=events).wait(job.probe, 600, 'job', job_id='TPD:JOB:1')
+    assert job.probes[-1] >= job.end and len(job.probes) > 2
+
+
+def test_timeout_with_indications_reports_the_job():
+    fake = FakeClock()
+    events = FakeEvents(fake, 1e9)
+    with pytest.raises(WaitTimedOut) as caught:
+        waiter.Waiter(fake.clock, fake.sleep, events=events).wait(lambda: (False, 'Running 1%'), 5, 'job', job_id='TPD:JOB:1')
+    assert caught.value.details['job_id'] == 'TPD:JOB:1' and fake.now == pytest.approx(105.0)

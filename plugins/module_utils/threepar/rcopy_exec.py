@@ -1,0 +1,299 @@
+# -*- coding: utf-8 -*-
+# Copyright: smis.threepar contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Remote-copy actions (rcopy_plan) -> TPD_ReplicationService methods.
+
+Before the first method, the service is asked which operations it supports (GetSupportedOperations): a provider
+that reports remote replication read-only (the OS 3.1.x provider) makes the task fail before anything changes,
+naming the operation and the 3PAR CLI command to use instead. Jobs (CreateGroupReplica, Resume, Failover,
+Resync Replica, Failback) are polled with a PropertyList and deleted once finished; the whole task shares one
+deadline (wait_timeout). ``wait_for_rows`` then polls the group's state properties until the array the module
+talks to reports the Table 107 row of the desired state (rcopy_plan.check_row).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import time
+
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
+    InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import vvset_path
+
+try:
+    from pywbem import Uint16
+except ImportError:
+    pass    # client.HAS_PYWBEM tells the module
+
+GET_SUPPORTED = 'GetSupportedOperations'
+
+# operation -> (verb, object template) for "Failed to <verb> <object>: ..."
+WORDING = {
+    'create': ('create', 'the volume set of remote copy group {group}'),
+    'create_replica': ('create', 'remote copy group {group}'),
+    'delete': ('delete', 'remote copy group {group}'),
+    'add_member': ('add', 'volume {target} to remote copy group {group}'),
+    'remove_member': ('remove', 'volume {target} from remote copy group {group}'),
+    'start': ('start', 'remote copy group {group}'),
+    'stop': ('stop', 'remote copy group {group}'),
+    'set_mode': ('set the mode of', 'remote copy group {group}'),
+    'failover': ('fail over', 'remote copy group {group}'),
+    'recover': ('recover', 'remote copy group {group}'),
+    'restore': ('restore', 'remote copy group {group}'),
+    'reverse': ('reverse the roles of', 'remote copy group {group}'),
+}
+
+JOB_FAILURE_HINTS = {
+    'create_replica': 'The initial copy did not complete: check the remote-copy links (showrcopy links), then run the task '
+                      'again (replication: started resumes it).',
+    'start': 'Check the remote-copy links (showrcopy links) and the target array, then run the task again.',
+    'failover': 'See showrcopy on this array and the event log (showeventlog).',
+    'recover': 'The recover failed (Table 107 rows 8 and 10): nothing was resynchronised. Check the remote-copy links and '
+               'the group on the original primary, then retry with force: true.',
+    'restore': 'The restore failed (Table 107 rows 13 and 16): the group stays recovered (Primary-Rev). Check the links, '
+               'then run the task again.',
+}
+
+
+def describe(action, group):
+    verb, obj = WORDING.get(action['operation'], (action['operation'], 'remote copy group {group}'))
+    return verb, obj.format(group=group, target=action['target'])
+
+
+def action_result(action):
+    """What the module reports of one planned action."""
+    code = action.get('operation_code')
+    record = {'operation': action['operation'], 'target': action['target'], 'method': action['method'], 'cli': action['cli'],
+              'operation_code': code}
+    if code is not None:
+        record['operation_name'] = rp.OPERATION_NAMES.get(code)
+    return record
+
+
+class RcopyExecutor:
+    """``check_supported(actions)`` then ``run(actions)``; ``done`` lists what was performed."""
+
+    def __init__(self, client, inventory, waiter, spec, wait=True, wait_timeout=600, clock=time.monotonic):
+        self.client = client
+        self.inventory = inventory
+        self.waiter = waiter
+        self.spec = spec
+        self.wait = wait
+        self.clock = clock
+        self.deadline = clock() + wait_timeout
+        self.wait_timeout = wait_timeout
+        self.done = []
+        self.jobs_left = []
+        self.not_started = []
+        self.warnings = []
+        self._vvset = None
+        self._asked = False
+        self.supported = None
+
+    # ------------------------------------------------------------ support
+
+    def check_supported(self, actions):
+        """Ask the service which ModifyReplicaSynchronization operations it supports; refuse the plan, before any change,
+        when one of its actions is not among them (an empty list: remote replication is read-only)."""
+        if not actions:
+            return
+        if not self._asked:
+            self._asked = True
+            self._ask_supported()
+        if self.supported is None:
+            return
+        for action in actions:
+            if self.supported and (action['operation_code'] is None or action['operation_code'] in self.supported):
+                continue
+            raise self._unsupported(action, actions)
+
+    def _ask_supported(self):
+        """GetSupportedOperations, once per run; ``supported`` stays None when the service cannot tell."""
+        service = self.inventory.replication_service_path()
+        try:
+            rc, out = self.client.invoke(GET_SUPPORTED, service, [], 'ask', 'the replication service which operations it supports')
+        except ThreeparError as exc:
+            self.warnings.append('The replication service could not tell which operations it supports (%s); '
+                                 'going ahead.' % exc)
+            return
+        if int(rc) != m.RC_OK:
+            self.warnings.append('GetSupportedOperations returned %s; going ahead without knowing which operations '
+                                 'the replication service supports.' % rc)
+            return
+        self.supported = set(int(op) for op in (out.get('SupportedOperations') or []))
+
+    def _unsupported(self, action, actions):
+        verb, obj = describe(action, self.spec.name)
+        code = action['operation_code']
+        what = '%s (ModifyReplicaSynchronization Operation %d)' % (rp.OPERATION_NAMES.get(code, code), code) \
+            if code is not None else action['method']
+        reason = ('the SMI-S provider reports remote replication as read-only (GetSupportedOperations lists no operation)'
+                  if not self.supported else 'the SMI-S provider does not support %s' % what)
+        if not self.supported:
+            reason += ', so it cannot run %s' % what
+        commands = '; '.join(a['cli'] for a in actions)
+        return Unsupported(verb, obj, reason,
+                           'Nothing was changed. Run the step on the array CLI instead: %s (whole plan: %s).' % (
+                               action['cli'], commands),
+                           cli=[a['cli'] for a in actions], unsupported_operation=action['operation'],
+                           planned_actions=[action_result(a) for a in actions], actions=[], changed=False)
+
+    # ------------------------------------------------------------ running the plan
+
+    def run(self, actions):
+        for index, action in enumerate(actions):
+            record = action_result(action)
+            try:
+                job = self._perform(action)
+            except JobFailed as exc:
+                # The method ran and its job failed: the step is part of what the task did.
+                record.update(job_id=exc.details.get('job_id'), job_state=exc.details.get('last_state'), failed=True)
+                self.done.append(record)
+                raise
+            if job is not None:
+                record['job_id'] = job.job_id
+                record['job_state'] = m.decode(m.JOB_STATE, job.job_state)
+            self.done.append(record)
+            if job is not None and not job.finished:
+                self.not_started = [action_result(a) for a in actions[index + 1:]]
+                break
+        return self.done
+
+    def _perform(self, action):
+        verb, what = describe(action, self.spec.name)
+        if action['operation'] == 'create' and self._volume_set_exists():
+            return None     # left by a run that stopped after CreateGroup: reuse it
+        params = getattr(self, '_params_' + action['operation'])(action)
+        rc, out = self.client.invoke(action['method'], self.inventory.replication_service_path(), params, verb, what)
+        rc = int(rc)
+        if action['operation'] == 'create' and out.get('ReplicationGroup') is not None:
+            self._vvset = out['ReplicationGroup']
+        if rc == m.RC_JOB_STARTED:
+            return self._follow_job(action, out.get('Job'), verb, what)
+        if rc != m.RC_OK:
+            raise self._return_code_error(rc, action, verb, what)
+        return None
+
+    def _return_code_error(self, rc, action, verb, what):
+        reason = 'the array returned %d (%s)' % (rc, m.RETURN_CODES.get(rc, 'vendor specific'))
+        cli = 'On the array: %s.' % action['cli']
+        details = {'return_code': rc, 'cli': action['cli']}
+        if rc == m.RC_NOT_SUPPORTED:
+            return Unsupported(verb, what, '%s: the SMI-S provider does not support %s here' % (reason, action['method']),
+                               'Use the 3PAR CLI for this step. ' + cli, **details)
+        if rc == m.RC_IN_USE:
+            return InUse(verb, what, '%s: the group is started or an operation on it is under way' % reason,
+                         'Stop it first or wait for the operation, then run again. ' + cli, **details)
+        if rc == m.RC_INVALID_PARAMETER:
+            return InvalidRequest(verb, what, '%s: the array refused the request in the group\'s current state' % reason,
+                                  'Check the group with showrcopy on both arrays, and the names of the task. ' + cli, **details)
+        return MethodFailed(verb, what, '%s: the remote-copy link may be down or the target array refused it' % reason,
+                            'Check showrcopy links and the event log (showeventlog). ' + cli, **details)
+
+    def _volume_set_exists(self):
+        path = vvset_path(self.spec.name, self.client.namespace)
+        try:
+            self.client.get_instance(path, ['InstanceID'], 'volume set %s' % self.spec.name)
+        except NotFound:
+            return False
+        self._vvset = path
+        return True
+
+    # ------------------------------------------------------------ jobs and waiting
+
+    def remaining(self):
+        return max(0.0, self.deadline - self.clock())
+
+    def _follow_job(self, action, job_path, verb, what):
+        if job_path is None:
+            raise MethodFailed(verb, what, 'the array started a job but returned no reference to it',
+                               'See the jobs with smis.threepar.threepar_info (gather: jobs).')
+        job_id = job_path.keybindings.get('InstanceID')
+        if not self.wait:
+            self.jobs_left.append(job_id)
+            return m.Job(job_id=job_id, job_state=2, path=job_path)
+
+        def probe():
+            job = self.inventory.job_state(job_path, 'job %s' % job_id)
+            return job.finished, job
+
+        job = self.waiter.wait(probe, self.remaining(), 'job %s (%s %s)' % (job_id, verb, what), job_id=job_id,
+                               describe=lambda j: j.describe() if j is not None else 'unknown')
+        try:
+            self.client.delete_instance(job_path, 'finished job %s' % job_id)
+        except ThreeparError as exc:
+            self.warnings.append(str(exc))
+        if not job.succeeded:
+            raise JobFailed(verb, what, 'job %s ended %s: %s' % (job_id, job.describe(), job.error_description or 'no description'),
+                            JOB_FAILURE_HINTS.get(action['operation'], "See the array's event log (showeventlog)."),
+                            job_id=job_id, last_state=job.describe(), cli=action['cli'])
+        return job
+
+    def wait_for_rows(self, group, side, dr_state, replication):
+        """Poll the group's state (PropertyList) until it matches a done row of Table 107 for ``dr_state``; a failure
+        row ends the wait with an error. Returns the rcopy_plan.RowCheck."""
+        what = 'remote copy group %s' % group.name
+
+        def probe():
+            self.inventory.poll_state(group)
+            check = rp.check_row(side, dr_state, group, replication)
+            return check.ok or check.failed, check
+
+        check = self.waiter.wait(probe, self.remaining(), '%s to reach %s' % (what, dr_state.replace('_', ' ')),
+                                 describe=lambda c: c.message if c is not None else 'unknown')
+        if check.failed:
+            raise JobFailed('reach', '%s %s' % (dr_state.replace('_', ' '), what), check.message,
+                            'See showrcopy on both arrays; the step can be retried (recover: with force: true).',
+                            table_107=check.as_dict())
+        return check
+
+    # ------------------------------------------------------------ parameters of each method
+
+    def _group(self):
+        return self.inventory.group_path(self.spec.name)
+
+    def volumes(self, names):
+        paths = []
+        for name in names:
+            path = self.inventory.member_paths.get((self.spec.name, name)) or self.inventory.volume_path(name)
+            if path is None:
+                raise NotFound('find', 'volume %s' % name, 'it does not exist on this array',
+                               'Create it first (smis.threepar.threepar_volume); the remote volume is created on the '
+                               'target array when missing.')
+            paths.append(path)
+        return paths
+
+    def _params_create(self, action):
+        return [('GroupName', self.spec.name), ('Members', self.volumes(action['params']['members']))]
+
+    def _params_create_replica(self, action):
+        params = action['params']
+        members = params['members']
+        return [('SourceGroup', self._vvset or vvset_path(self.spec.name, self.client.namespace)),
+                ('TargetSystemName', params['remote_system']),
+                ('TargetElementNames', [p['remote_volume'] for p in members]),
+                ('SourceElementNames', [p['volume'] for p in members]),
+                ('Mode', Uint16(m.RCOPY_MODE_NUMBERS[params.get('mode') or 'sync'])),
+                ('SyncType', Uint16(m.SYNC_TYPE_MIRROR))]
+
+    def _params_delete(self, action):
+        return [('ReplicationGroup', self._group())]
+
+    def _params_add_member(self, action):
+        params = action['params']
+        return [('Members', self.volumes([params['volume']])), ('ReplicationGroup', self._group()),
+                ('TargetElementNames', [params['remote_volume']])]
+
+    def _params_remove_member(self, action):
+        return [('Members', self.volumes([action['params']['volume']])), ('ReplicationGroup', self._group())]
+
+    def _modify(self, action):
+        params = [('Operation', Uint16(action['operation_code'])), ('Synchronization', self._group())]
+        if action['operation'] == 'recover' and self.spec.force:
+            params.append(('Force', True))
+        return params
+
+    _params_start = _params_stop = _params_set_mode = _params_failover = _modify
+    _params_recover = _params_restore = _params_reverse = _modify

@@ -1,0 +1,366 @@
+# -*- coding: utf-8 -*-
+# Copyright: smis.threepar contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The remote-copy engine against a scripted CIM client: reading groups and pairs (oriented by volume identity),
+the supported-operations check, the method parameters, jobs, the Table 107 wait, and the runner's end states."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+from pywbem import CIMInstance, CIMInstanceName, Uint16, Uint32
+
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_runner as rr
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
+    InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, Unsupported, WaitTimedOut)
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import JOB_STATE_PROPERTIES
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_exec import RcopyExecutor
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import (
+    GROUP_PROPERTIES, GROUP_STATE_PROPERTIES, PAIR_PROPERTIES, RcopyInventory, group_view)
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter import Waiter
+
+NS = 'root/tpd'
+LOCAL, REMOTE = '2FF70002AC01111111', '2FF70002AC02222222'
+SERVICE = CIMInstanceName('TPD_ReplicationService', {'Name': 'ReplicationService'}, namespace=NS)
+JOB = CIMInstanceName('TPD_ConcreteJob', {'InstanceID': 'TPD:JOB:1'}, namespace=NS)
+GROUP_PATH = CIMInstanceName('TPD_RemoteReplicationGroup', {'InstanceID': 'HP_3PAR:rcg'}, namespace=NS)
+# (Role, Status, CopyState, SyncState, ProgressStatus) as CIM numbers
+NUMBERS = {'p_synced': ('Primary', 'Synced', 4, 6, 2), 'p_stopped': ('Primary', 'Stopped', 8, 14, 3),
+           's_synced': ('Secondary', 'Synced', 4, 6, 2), 's_stopped_broken': ('Secondary', 'Stopped', 5, 12, 2),
+           's_failing_over': ('Primary-Rev', 'Stopped', 10, 12, 11), 's_failed_over': ('Primary-Rev', 'Stopped', 10, 12, 2),
+           's_recovered': ('Primary-Rev', 'Synced', 4, 6, 2), 's_recover_failed': ('Primary-Rev', 'Stopped', 10, 12, 2)}
+
+
+def volume(system, device_id):
+    return CIMInstanceName('TPD_StorageVolume', {'SystemCreationClassName': 'TPD_StorageSystem', 'SystemName': system,
+                                                 'CreationClassName': 'TPD_StorageVolume', 'DeviceID': device_id}, namespace=NS)
+
+
+def group_instance(state='p_synced', name='rcg', link='Up', recover_failed=False, mode=2):
+    role, status, copy_state, sync_state, progress = NUMBERS[state]
+    path = CIMInstanceName('TPD_RemoteReplicationGroup', {'InstanceID': 'HP_3PAR:' + name}, namespace=NS)
+    return CIMInstance('TPD_RemoteReplicationGroup', path=path, properties={
+        'InstanceID': 'HP_3PAR:' + name, 'ElementName': name, 'Role': role, 'Status': status, 'Mode': Uint16(mode),
+        'TargetName': '3PAR-B', 'TargetSystemName': REMOTE, 'CopyState': Uint16(copy_state), 'SyncState': Uint16(sync_state),
+        'ProgressStatus': Uint16(progress), 'LinkStatus': link, 'RecoverFailed': recover_failed, 'SyncPeriod': Uint32(0)})
+
+
+def pair_instance(local_id, local_name, remote_id, remote_name, reversed_roles=False, group='rcg', names=True):
+    ends = [(volume(LOCAL, local_id), local_name, '3PAR-A'), (volume(REMOTE, remote_id), remote_name, '3PAR-B')]
+    if reversed_roles:
+        ends.reverse()
+    props = {'SystemElement': ends[0][0], 'SyncedElement': ends[1][0]}
+    if names:
+        props.update(GroupName=group, SystemElementName=ends[0][1], SyncedElementName=ends[1][1],
+                     SystemElementArray=ends[0][2], SyncedElementArray=ends[1][2])
+    return CIMInstance('TPD_RemoteStorageSynchronized', properties=props)
+
+
+class Client:
+    """Answers reads from tables; records every call; scripted InvokeMethod return codes and job / group states."""
+    namespace = NS
+
+    def __init__(self, group=None, pairs=(), volumes=(), memberships=(), supported=(10, 11, 14, 16, 17, 18, 20, 22),
+                 rc=0, job_states=((7, [2, 17]),), group_states=()):
+        self.group = group
+        self.pairs = list(pairs)
+        self.volumes = list(volumes)
+        self.memberships = list(memberships)
+        self.supported = supported
+        self.rc = rc
+        self.job_states = list(job_states)
+        self.group_states = list(group_states)
+        self.calls = []
+
+    def get_instance(self, path, properties, what):
+        self.calls.append(('GetInstance', path.classname, tuple(properties)))
+        if path.classname == 'TPD_ConcreteJob':
+            state, status = self.job_states.pop(0) if len(self.job_states) > 1 else self.job_states[0]
+            return {'JobState': state, 'OperationalStatus': status, 'PercentComplete': 100, 'ErrorDescription': 'link down'}
+        if path.classname == 'TPD_RemoteReplicationGroup':
+            if self.group_states and tuple(properties) == tuple(GROUP_STATE_PROPERTIES):
+                return group_instance(self.group_states.pop(0) if len(self.group_states) > 1 else self.group_states[0])
+            if self.group is None:
+                raise NotFound('read', 'remote copy group', 'no such instance')
+            return self.group
+        raise NotFound('read', path.classname, 'no such instance')
+
+    def enumerate(self, classname, properties, what):
+        self.calls.append(('EnumerateInstances', classname, tuple(properties or ())))
+        return {'TPD_RemoteReplicationGroup': [self.group] if self.group is not None else [],
+                'TPD_RemoteStorageSynchronized': self.pairs, 'TPD_StorageVolume': self.volumes,
+                'TPD_MemberOfCollection': self.memberships}[classname]
+
+    def enumerate_names(self, classname, what):
+        self.calls.append(('EnumerateInstanceNames', classname))
+        return [SERVICE]
+
+    def invoke(self, method, target, params, verb, what):
+        self.calls.append(('InvokeMethod', method, dict(params)))
+        if method == 'GetSupportedOperations':
+            return 0, {'SupportedOperations': list(self.supported)}
+        return self.rc, ({'Job': JOB} if self.rc == 4096 else {})
+
+    def delete_instance(self, path, what):
+        self.calls.append(('DeleteInstance', path.keybindings['InstanceID']))
+
+    def methods(self):
+        return [c[1] for c in self.calls if c[0] == 'InvokeMethod']
+
+
+def volume_instance(name, device_id):
+    return CIMInstance('TPD_StorageVolume', path=volume(LOCAL, device_id), properties={
+        'DeviceID': device_id, 'ElementName': name, 'BlockSize': Uint32(512), 'NumberOfBlocks': Uint32(2048)})
+
+
+def clock():
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+    return (lambda: now[0]), sleep
+
+
+def executor(client, spec=None, wait=True, timeout=30, group=True):
+    inventory = RcopyInventory(client)
+    if group:
+        inventory.group('rcg')
+    now, sleep = clock()
+    spec = spec or rp.GroupSpec('rcg')
+    return RcopyExecutor(client, inventory, Waiter(now, sleep, predict=False), spec, wait=wait, wait_timeout=timeout, clock=now)
+
+
+def plan(spec_params, client):
+    spec = rp.GroupSpec.from_params(dict({'name': 'rcg'}, **spec_params))
+    ex = executor(client, spec)
+    return ex, rp.plan_group(spec, ex.inventory.group('rcg'))
+
+
+# ---------------------------------------------------------------- inventory
+
+def test_group_read_with_two_requests_and_decoded_states():
+    client = Client(group_instance(), [pair_instance('1', 'db01', '7', 'db01_r'), pair_instance('2', 'db02', '8', 'db02_r'),
+                                       pair_instance('3', 'other', '9', 'other_r', group='another')])
+    group = RcopyInventory(client).group('rcg')
+    assert client.calls == [('GetInstance', 'TPD_RemoteReplicationGroup', tuple(GROUP_PROPERTIES)),
+                            ('EnumerateInstances', 'TPD_RemoteStorageSynchronized', tuple(PAIR_PROPERTIES))]
+    assert (group.exists, group.role, group.status, group.copy_state, group.sync_state, group.progress_status, group.mode,
+            group.target) == (True, 'Primary', 'Synced', 'Synchronized', 'Synchronized', 'Completed', 'sync', '3PAR-B')
+    assert group.members == (rp.MemberPair('db01', 'db01_r'), rp.MemberPair('db02', 'db02_r'))
+
+
+def test_pairs_are_oriented_by_volume_identity_not_by_side():
+    """After a role reversal this array holds the SyncedElement: the pair stays (local volume, remote volume)."""
+    client = Client(group_instance('s_recovered'), [pair_instance('1', 'db01_r', '7', 'db01', reversed_roles=False),
+                                                    pair_instance('2', 'db02_r', '8', 'db02', reversed_roles=True)])
+    group = RcopyInventory(client).group('rcg')
+    assert group.members == (rp.MemberPair('db01_r', 'db01'), rp.MemberPair('db02_r', 'db02'))
+
+
+def test_provider_without_names_uses_memberships_and_volumes():
+    membership = CIMInstance('TPD_MemberOfCollection', properties={'Collection': GROUP_PATH, 'Member': volume(LOCAL, '1')})
+    client = Client(group_instance(), [pair_instance('1', 'db01', '7', 'db01_r', reversed_roles=True, names=False)],
+                    volumes=[volume_instance('db01', '1')], memberships=[membership])
+    group = RcopyInventory(client).group('rcg')
+    assert group.members == (rp.MemberPair('db01', 'device:7'),)
+    assert ('EnumerateInstances', 'TPD_MemberOfCollection', ('Collection', 'Member')) in client.calls
+
+
+def test_missing_group_and_link_state():
+    assert RcopyInventory(Client()).group('rcg').exists is False
+    group = RcopyInventory(Client(group_instance('s_failed_over', link='Down'))).group('rcg')
+    assert group.peer_reachable is False and group.dr_state == 'failed_over' and group.copy_state == 'Failedover'
+
+
+@pytest.mark.parametrize('state,row,dr_state', [('p_synced', '106-synced', 'normal'), ('p_stopped', '106-stopped', 'normal'),
+                                                ('s_stopped_broken', '1', 'normal'), ('s_failing_over', '2', 'failing_over'),
+                                                ('s_failed_over', '3', 'failed_over'), ('s_recovered', '7', 'recovered')])
+def test_group_view_decodes_and_matches_table_107(state, row, dr_state):
+    client = Client(group_instance(state), [pair_instance('1', 'db01', '7', 'db01_r')])
+    view = group_view(RcopyInventory(client).group('rcg'))
+    assert (view['table_107_row'], view['matches_table_107'], view['dr_state']) == (row, True, dr_state)
+    assert view['members'] == [{'volume': 'db01', 'remote_volume': 'db01_r'}]
+    assert group_view(rp.GroupState('rcg')) == {}
+
+
+# ---------------------------------------------------------------- supported operations
+
+def test_read_only_provider_refuses_the_plan_before_any_change():
+    client = Client(group_instance('s_stopped_broken'), supported=())
+    ex, actions = plan({'dr_state': 'failed_over'}, client)
+    with pytest.raises(Unsupported) as caught:
+        ex.check_supported(actions)
+    msg = str(caught.value)
+    assert 'Failover (ModifyReplicaSynchronization Operation 10)' in msg and 'read-only' in msg
+    assert 'setrcopygroup failover rcg' in msg and 'Nothing was changed' in msg
+    assert caught.value.details['changed'] is False and caught.value.details['cli'] == ['setrcopygroup failover rcg']
+    assert caught.value.details['actions'] == [] and caught.value.details['planned_actions'][0]['operation'] == 'failover'
+    assert client.methods() == ['GetSupportedOperations']
+
+
+def test_an_operation_missing_from_the_supported_list_is_refused():
+    client = Client(group_instance('s_failed_over'), supported=(10, 16, 22))
+    ex, actions = plan({'dr_state': 'normal'}, client)
+    with pytest.raises(Unsupported, match='does not support Resync Replica.*setrcopygroup recover rcg'):
+        ex.check_supported(actions)
+
+
+def test_supported_operations_let_the_plan_run():
+    client = Client(group_instance('p_synced'))
+    ex, actions = plan({'replication': 'stopped'}, client)
+    ex.check_supported(actions)
+    ex.run(actions)
+    assert client.methods() == ['GetSupportedOperations', 'ModifyReplicaSynchronization']
+    invoke = [c for c in client.calls if c[0] == 'InvokeMethod'][1][2]
+    assert invoke['Operation'] == 22 and invoke['Synchronization'] == GROUP_PATH
+
+
+# ---------------------------------------------------------------- method parameters
+
+def test_create_parameters():
+    client = Client(None, volumes=[volume_instance('db01', '1'), volume_instance('db02', '2')], rc=0)
+    members = [{'volume': 'db01', 'remote_volume': 'db01_r'}, {'volume': 'db02', 'remote_volume': 'db02_r'}]
+    ex, actions = plan({'target': '3PAR-B', 'members': members, 'mode': 'periodic'}, client)
+    ex.run(actions)
+    calls = [c for c in client.calls if c[0] == 'InvokeMethod']
+    assert [c[1] for c in calls] == ['CreateGroup', 'CreateGroupReplica', 'ModifyReplicaSynchronization']
+    create, replica = calls[0][2], calls[1][2]
+    assert create['GroupName'] == 'rcg' and [p.keybindings['DeviceID'] for p in create['Members']] == ['1', '2']
+    assert replica['SourceGroup'].keybindings['InstanceID'] == 'TPD:VVSET:rcg' and replica['TargetSystemName'] == '3PAR-B'
+    assert replica['TargetElementNames'] == ['db01_r', 'db02_r'] and replica['SourceElementNames'] == ['db01', 'db02']
+    assert (replica['Mode'], replica['SyncType']) == (3, 6)
+
+
+def test_member_parameters_use_the_pair_paths():
+    client = Client(group_instance('p_stopped'), [pair_instance('1', 'db01', '7', 'db01_r'), pair_instance('2', 'db02', '8', 'db02_r')],
+                    volumes=[volume_instance('db03', '3')])
+    ex, actions = plan({'members': [{'volume': 'db01', 'remote_volume': 'db01_r'}, {'volume': 'db03', 'remote_volume': 'db03_r'}],
+                        'purge_members': True}, client)
+    ex.run(actions)
+    calls = dict((c[1], c[2]) for c in client.calls if c[0] == 'InvokeMethod')
+    assert calls['RemoveMembers']['Members'][0].keybindings['DeviceID'] == '2'
+    assert calls['AddMembers']['Members'][0].keybindings['DeviceID'] == '3' and calls['AddMembers']['TargetElementNames'] == ['db03_r']
+    assert calls['AddMembers']['ReplicationGroup'] == GROUP_PATH
+
+
+def test_unknown_member_volume_is_not_found_before_invoking():
+    client = Client(group_instance('p_stopped'), volumes=[])
+    ex, actions = plan({'members': [{'volume': 'nope', 'remote_volume': 'x'}]}, client)
+    with pytest.raises(NotFound, match='volume nope'):
+        ex.volumes(['nope'])
+    assert client.methods() == []
+
+
+def test_recover_with_force_passes_force():
+    client = Client(group_instance('s_recover_failed', recover_failed=True), rc=0)
+    ex, actions = plan({'dr_state': 'recovered', 'force': True}, client)
+    ex.spec.force = True
+    ex.run(actions)
+    call = [c for c in client.calls if c[0] == 'InvokeMethod'][0][2]
+    assert call['Operation'] == 14 and call['Force'] is True
+
+
+@pytest.mark.parametrize('rc,error,text', [(1, Unsupported, 'does not support'), (4, MethodFailed, 'returned 4'),
+                                           (5, InvalidRequest, 'returned 5'), (6, InUse, 'In Use')])
+def test_return_codes_become_typed_errors_with_the_cli(rc, error, text):
+    client = Client(group_instance('p_synced'), rc=rc)
+    ex, actions = plan({'replication': 'stopped'}, client)
+    with pytest.raises(error) as caught:
+        ex.run(actions)
+    assert text in str(caught.value) and 'stoprcopygroup rcg' in str(caught.value)
+    assert caught.value.details['return_code'] == rc and str(caught.value).startswith('Failed to stop remote copy group rcg')
+
+
+# ---------------------------------------------------------------- jobs and the Table 107 wait
+
+def test_jobs_are_polled_then_deleted_and_the_plan_continues():
+    client = Client(group_instance('s_failed_over'), rc=4096, job_states=[(4, [2]), (7, [2, 17])])
+    ex, actions = plan({'dr_state': 'normal'}, client)
+    done = ex.run(actions)
+    assert [(d['operation'], d['job_state']) for d in done] == [('recover', 'Completed'), ('restore', 'Completed')]
+    polls = [c for c in client.calls if c[0] == 'GetInstance' and c[1] == 'TPD_ConcreteJob']
+    assert all(c[2] == tuple(JOB_STATE_PROPERTIES) for c in polls)
+    assert [c for c in client.calls if c[0] == 'DeleteInstance'] == [('DeleteInstance', 'TPD:JOB:1')] * 2
+
+
+def test_failed_recover_job_says_what_to_do():
+    client = Client(group_instance('s_failed_over'), rc=4096, job_states=[(10, [6, 17])])
+    ex, actions = plan({'dr_state': 'recovered'}, client)
+    with pytest.raises(JobFailed, match='link down.*force: true'):
+        ex.run(actions)
+    assert ex.done == [dict(ex.done[0], operation='recover', job_id='TPD:JOB:1', failed=True)]
+
+
+def test_wait_false_stops_after_the_first_job():
+    client = Client(group_instance('s_failed_over'), rc=4096)
+    spec = rp.GroupSpec('rcg', dr_state='normal')
+    ex = executor(client, spec, wait=False)
+    done = ex.run(rp.plan_group(spec, ex.inventory.group('rcg')))
+    assert [d['operation'] for d in done] == ['recover'] and ex.jobs_left == ['TPD:JOB:1']
+    assert [a['operation'] for a in ex.not_started] == ['restore']
+
+
+def test_wait_for_rows_polls_state_properties_until_the_row():
+    client = Client(group_instance('s_stopped_broken'), group_states=['s_failing_over', 's_failing_over', 's_failed_over'])
+    ex = executor(client)
+    check = ex.wait_for_rows(ex.inventory.group('rcg'), 'secondary', 'failed_over', None)
+    assert check.ok and check.row.ref == '3'
+    polls = [c for c in client.calls if c[0] == 'GetInstance' and c[2] == tuple(GROUP_STATE_PROPERTIES)]
+    assert len(polls) >= 3
+
+
+def test_wait_for_rows_failure_row_and_timeout():
+    client = Client(group_instance('s_recovered'), group_states=['s_recover_failed'])
+    ex = executor(client)
+    with pytest.raises(JobFailed, match='row 8'):
+        ex.wait_for_rows(ex.inventory.group('rcg'), 'secondary', 'recovered', None)
+    client = Client(group_instance('p_synced'), group_states=['p_synced'])
+    ex = executor(client, timeout=3)
+    with pytest.raises(WaitTimedOut, match='106-stopped|Frozen'):
+        ex.wait_for_rows(ex.inventory.group('rcg'), 'primary', 'normal', 'stopped')
+
+
+# ---------------------------------------------------------------- runner: end states and check-mode prediction
+
+def state_of(name, **kw):
+    role, status, copy_state, sync_state, progress = {
+        'p_synced': ('Primary', 'Synced', 'Synchronized', 'Synchronized', 'Completed'),
+        'p_stopped': ('Primary', 'Stopped', 'Inactive', 'Frozen', 'Dormant'),
+        's_synced': ('Secondary', 'Synced', 'Synchronized', 'Synchronized', 'Completed'),
+        's_failed_over': ('Primary-Rev', 'Stopped', 'FailedOver', 'Broken', 'Completed'),
+        's_recovered': ('Primary-Rev', 'Synced', 'Synchronized', 'Synchronized', 'Completed')}[name]
+    return rp.GroupState('rcg', True, role, status, copy_state, sync_state, progress, 'sync', '3PAR-B',
+                         (rp.MemberPair('db01', 'db01_r'),), **kw)
+
+
+@pytest.mark.parametrize('params,current,expected', [
+    ({'target': '3PAR-B', 'members': [{'volume': 'db01', 'remote_volume': 'db01_r'}]}, rp.GroupState('rcg'),
+     ('primary', 'normal', 'started')),
+    ({'target': '3PAR-B', 'members': [{'volume': 'db01'}], 'replication': 'stopped'}, rp.GroupState('rcg'),
+     ('primary', 'normal', 'stopped')),
+    ({'replication': 'stopped'}, state_of('p_synced'), ('primary', 'normal', 'stopped')),
+    ({}, state_of('p_stopped'), ('primary', 'normal', 'stopped')),
+    ({'dr_state': 'failed_over'}, state_of('s_synced'), ('secondary', 'failed_over', None)),
+    ({'dr_state': 'normal'}, state_of('s_failed_over'), ('secondary', 'normal', 'started')),
+    ({'role': 'primary'}, state_of('s_synced'), ('primary', 'normal', 'started')),
+    ({'dr_state': 'normal', 'role': 'primary'}, state_of('s_recovered'), ('primary', 'normal', 'started')),
+    ({'state': 'absent'}, state_of('p_synced'), None),
+])
+def test_target_state(params, current, expected):
+    spec = rp.GroupSpec.from_params(dict({'name': 'rcg'}, **params))
+    assert rr.target_state(spec, current, rp.plan_group(spec, current)) == expected
+
+
+def test_check_mode_prediction():
+    spec = rp.GroupSpec.from_params({'name': 'rcg', 'dr_state': 'failed_over'})
+    current = state_of('s_synced')
+    actions = rp.plan_group(spec, current)
+    after = rr.predicted(spec, current, actions, rr.target_state(spec, current, actions))
+    assert (after['role'], after['status'], after['dr_state'], after['replication']) == ('Primary-Rev', 'Stopped', 'failed_over', 'stopped')
+    spec = rp.GroupSpec.from_params({'name': 'rcg', 'target': '3PAR-B', 'members': [{'volume': 'db02', 'remote_volume': 'db02_r'}]})
+    new = rp.GroupState('rcg')
+    actions = rp.plan_group(spec, new)
+    after = rr.predicted(spec, new, actions, rr.target_state(spec, new, actions))
+    assert after['members'] == [{'volume': 'db02', 'remote_volume': 'db02_r'}] and after['role'] == 'Primary'
+    assert rr.predicted(rp.GroupSpec('rcg', state='absent'), current, [], None) == {}
