@@ -101,7 +101,7 @@ def main():
             yaml.safe_dump({'name': 'BENCH', 'generate': {
                 'volumes': args.volumes, 'prefix': 'bench', 'virtual_copies_per_volume': 1, 'size': '1GiB'}}, handle)
         sim = SimulatorProcess(os.path.join(tmp, 'data'), name='BENCH', seed=seed)
-        build_s, _ = timed(lambda: sim.start(timeout=600))
+        build_s, dummy = timed(lambda: sim.start(timeout=600))
         print('array built from seed (%d volumes + %d virtual copies), serving after: %.2f s'
               % (args.volumes, args.volumes, build_s))
 
@@ -130,10 +130,10 @@ def main():
                   % (cache['entries'], cache['bytes'] / 2.0 ** 20, cache['max_bytes'] / 2.0 ** 20, cache['hits'], cache['misses']))
 
         sim.stop()
-        restart_s, _ = timed(sim.start)
+        restart_s, dummy = timed(sim.start)
         print('restart after a clean stop, serving after: %.2f s' % restart_s)
         sim.kill()
-        restart_s, _ = timed(sim.start)
+        restart_s, dummy = timed(sim.start)
         print('restart after kill -9, serving after: %.2f s' % restart_s)
         enum_s, syncs = timed(lambda: enumerate_syncs(sim, args.max_object_count))
         print('after restart: %d copies enumerated in %.2f s' % (len(syncs), enum_s))

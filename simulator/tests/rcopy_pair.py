@@ -128,7 +128,7 @@ def check(side, array_side, dr_state, replication='started', want='ok'):
 
 def start_pair(tmp, period=1.0, copy_rate=512.0):
     """3PAR-A (with db01, db02) and 3PAR-B, each naming the other as its peer over HTTP."""
-    ports = [free_port() for _ in range(4)]
+    ports = [free_port() for dummy in range(4)]
     sims = []
     for index, (name, seed, peer, peer_port) in enumerate((('3PAR-A', SEED_A, '3PAR-B', ports[2]), ('3PAR-B', SEED_B, '3PAR-A', ports[0]))):
         seed_file = write_seed(tmp / ('%s.yml' % name), seed)

@@ -78,13 +78,13 @@ def test_cached_response_is_byte_identical(array, index):
 
 def test_pulls_are_byte_identical_and_hit_the_cache(array):
     cache = xmlcache.FragmentCache()
-    for _ in range(2):
+    for dummy in range(2):
         result = call(array, request('OpenEnumerateInstances', ClassName=CIMClassName('TPD_StorageVolume'), MaxObjectCount=1))
         pulls = 0
         while True:
             req = request('OpenEnumerateInstances' if pulls == 0 else 'PullInstancesWithPath')
             assert cimxml.intrinsic_response(req, result, HOST, cache) == cimxml.intrinsic_response(req, result, HOST)
-            context = dict((name, value) for name, _, value in result)['EnumerationContext']
+            context = dict((name, value) for name, dummy, value in result)['EnumerationContext']
             if not context:
                 break
             result = call(array, request('PullInstancesWithPath', EnumerationContext=context, MaxObjectCount=1))
@@ -115,13 +115,13 @@ def test_cache_stays_within_its_byte_bound(array):
     plain = cimxml.intrinsic_response(req, result, HOST)
     bound = 6000  # a few volumes' worth
     cache = xmlcache.FragmentCache(bound)
-    for _ in range(3):
+    for dummy in range(3):
         assert cimxml.intrinsic_response(req, result, HOST, cache) == plain
         assert 0 < cache.bytes <= bound
     stats = cache.stats()
     assert stats['entries'] < 2 * len(result[0][2])  # evicted: not every INSTANCE and INSTANCENAME fits
     # pylint: disable=protected-access
-    accounted = sum(cost for _, cost in cache._entries.values())
+    accounted = sum(cost for dummy, cost in cache._entries.values())
     accounted += sum(len(d) + xmlcache.ENTRY_OVERHEAD for d in cache._dictionaries.values())
     assert stats['bytes'] == accounted
     # a fragment larger than the whole bound is served, not kept
@@ -161,10 +161,10 @@ def test_changed_instances_are_not_served_stale(served):
     assert volumes['nosnap']['NumberOfBlocks'] == GIB // 512
     service = conn.EnumerateInstanceNames('TPD_StorageConfigurationService')[0]
 
-    rc, _ = conn.InvokeMethod('CreateOrModifyElementFromStoragePool', service, TheElement=volumes['nosnap'].path,
-                              Size=Uint64(3 * GIB))
+    rc, dummy = conn.InvokeMethod('CreateOrModifyElementFromStoragePool', service, TheElement=volumes['nosnap'].path,
+                                  Size=Uint64(3 * GIB))
     assert rc == 0
-    rc, _ = conn.InvokeMethod('ModifySynchronization', service, Operation=Uint16(4), Synchronization=snap1.path)
+    rc, dummy = conn.InvokeMethod('ModifySynchronization', service, Operation=Uint16(4), Synchronization=snap1.path)
     assert rc == 0
 
     volumes = {v['ElementName']: v for v in conn.EnumerateInstances('TPD_StorageVolume')}

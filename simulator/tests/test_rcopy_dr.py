@@ -190,9 +190,9 @@ def test_refusals_change_nothing(pair):
     assert a.modify('recover')[0] == 5        # not failed over
     assert a.modify('restore')[0] == 5
     assert b.modify('failover')[0] == 6
-    rc, _ = a.invoke('ModifyReplicaSynchronization', Operation=Uint16(12), Synchronization=a.group().path)
+    rc, dummy = a.invoke('ModifyReplicaSynchronization', Operation=Uint16(12), Synchronization=a.group().path)
     assert rc == 1                            # a DMTF operation remote copy does not support
-    rc, _ = a.invoke('ModifyReplicaSynchronization', Operation=Uint16(1), Synchronization=a.group().path)
+    rc, dummy = a.invoke('ModifyReplicaSynchronization', Operation=Uint16(1), Synchronization=a.group().path)
     assert rc == 5
     assert a.invoke('DeleteGroup', ReplicationGroup=a.group().path)[0] == 6     # started
     vvset = a.conn.EnumerateInstanceNames('TPD_ReplicationGroup')[0]
@@ -208,7 +208,7 @@ def test_members_added_and_removed_on_both_arrays(pair):
     assert a.invoke('RemoveMembers', Members=[a.volume('db02').path], ReplicationGroup=group)[0] == 0
     assert {p['SyncedElementName'] for p in b.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')} == {'db01_r'}
     assert b.volume('db02_r')['ReadOnly'] is False
-    rc, _ = a.invoke('AddMembers', Members=[a.volume('db02').path], ReplicationGroup=group, TargetElementNames=['db02_r'])
+    rc, dummy = a.invoke('AddMembers', Members=[a.volume('db02').path], ReplicationGroup=group, TargetElementNames=['db02_r'])
     assert rc == 0
     assert len(b.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')) == 2
     a.wait_job(a.modify('resume')[1])

@@ -18,7 +18,7 @@ from threepar_sim.control import SimulatorProcess
 @pytest.fixture(scope='module')
 def pair(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('rcopy_up')
-    ports = [free_port() for _ in range(4)]
+    ports = [free_port() for dummy in range(4)]
     config = {'arrays': [
         {'name': '3PAR-A', 'http_port': ports[0], 'https_port': ports[1], 'data': 'a', 'seed': write_seed(tmp / 'a.yml', SEED_A),
          'peers': ['3PAR-B=http://127.0.0.1:%d' % ports[2]]},
@@ -46,7 +46,7 @@ def test_up_starts_a_linked_pair(pair):
 
 
 def test_read_only_provider_refuses_every_method_and_changes_nothing(pair):
-    _, b = pair
+    dummy, b = pair
     rc, out = b.invoke('GetSupportedOperations')
     assert rc == 0 and out['SupportedOperations'] == []
     volume = b.volume('db01_r').path

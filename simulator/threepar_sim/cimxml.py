@@ -103,16 +103,16 @@ def parse_request(body):
     except XMLParseError as exc:
         raise RequestError('request-not-well-formed', str(exc)) from None
     try:
-        _, _, message = parser.parse_cim(tree)
-        _, message_attrs, simplereq = message
+        dummy, dummy, message = parser.parse_cim(tree)
+        dummy, message_attrs, simplereq = message
         if simplereq[0] != 'SIMPLEREQ':
             raise RequestError('unsupported-operation', 'only simple requests are supported')
         call = simplereq[2]
         if call[0] == 'IMETHODCALL':
-            _, attrs, namespace, params = call
+            dummy, attrs, namespace, params = call
             return CimRequest('imethod', attrs['NAME'], message_attrs['ID'], namespace,
                               params=_intrinsic_params(params))
-        _, attrs, target, raw_params = call
+        dummy, attrs, target, raw_params = call
         return CimRequest('method', attrs['NAME'], message_attrs['ID'], target.namespace,
                           target=target, raw_params=raw_params)
     except (CIMXMLParseError, ValueError, TypeError, KeyError, IndexError) as exc:
@@ -234,7 +234,7 @@ def intrinsic_response(request, result, host, cache=None, stream=False):
 def _unpack_result(result):
     """(objects, {out param: value}) from pywbem_mock's imethodcall tuples."""
     objects, out_params = [], {}
-    for name, _, value in result or []:
+    for name, dummy, value in result or []:
         if name == 'IRETURNVALUE':
             objects = value or []
         else:

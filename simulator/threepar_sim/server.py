@@ -103,7 +103,7 @@ class CimServer:
 
     def wait(self):
         """Block until ``shutdown()`` (from another thread or a signal handler)."""
-        for _, thread in self._listeners:
+        for dummy, thread in self._listeners:
             while thread.is_alive():
                 thread.join(0.5)  # a timed join lets KeyboardInterrupt through
 
@@ -116,7 +116,7 @@ class CimServer:
         """Stop listening and close every open client connection."""
         if self.prewarmer is not None:
             self.prewarmer.stop()
-        for server, _ in self._listeners:
+        for server, dummy in self._listeners:
             server.shutdown()
             server.server_close()
             server.close_connections()
@@ -384,11 +384,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authenticate(self):
         """(user, role) for valid Basic credentials; (user as given or None, None) otherwise."""
-        scheme, _, encoded = (self.headers.get('Authorization') or '').partition(' ')
+        scheme, dummy, encoded = (self.headers.get('Authorization') or '').partition(' ')
         if scheme.lower() != 'basic':
             return None, None
         try:
-            user, _, password = base64.b64decode(encoded.strip(), validate=True).decode('utf-8').partition(':')
+            user, dummy, password = base64.b64decode(encoded.strip(), validate=True).decode('utf-8').partition(':')
         except (binascii.Error, UnicodeDecodeError):
             return None, None
         account = self.app.array.users.get(user)

@@ -138,7 +138,7 @@ def instance_key(inst):
     if inst._qualifiers:
         raise Uncacheable('instance qualifiers')
     out = [CIMInstance, inst._classname]
-    for _, prop in inst._properties._data.values():
+    for dummy, prop in inst._properties._data.values():
         if prop._qualifiers:
             raise Uncacheable('property qualifiers')
         extras = (prop._type, prop._is_array, prop._array_size, prop._reference_class, prop._embedded_object,
@@ -263,7 +263,7 @@ class FragmentCache:
             self._entries[key] = (Packed(compressed, dictionary, len(data)), cost)
             self.bytes += cost
             while self.bytes > self.max_bytes and self._entries:
-                _, (_, evicted) = self._entries.popitem(last=False)
+                dummy, (dummy, evicted) = self._entries.popitem(last=False)
                 self.bytes -= evicted
         return data
 
@@ -441,7 +441,7 @@ class Prewarmer:
 
     def _call(self, operation, **params):
         with self.array.lock:
-            return dict((name, value) for name, _, value in self.array.conn._mock_imethodcall(
+            return dict((name, value) for name, dummy, value in self.array.conn._mock_imethodcall(
                 operation, self.namespace, **params) or [])
 
     def _warm(self, classname):

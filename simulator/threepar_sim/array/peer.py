@@ -24,6 +24,7 @@ from ..control import DEFAULT_USER, ControlError
 HEARTBEAT_SECONDS = 0.2
 HEARTBEAT_TIMEOUT = 1.0
 CALL_TIMEOUT = 3.0
+TIMEOUTS_BEFORE_DOWN = 3
 LOOP_SECONDS = 0.05
 
 
@@ -55,6 +56,7 @@ class PeerLink:
         self._stop = threading.Event()
         self._thread = None
         self._next_hello = {}
+        self._slow = {}        # peer -> heartbeats in a row that timed out
 
     def host(self, peer):
         """host:port of a peer (the host of remote references), None when unknown."""
@@ -74,7 +76,10 @@ class PeerLink:
         except urllib.error.HTTPError as exc:
             raise ControlError('%s answered HTTP %d: %s' % (url, exc.code, exc.read().decode(errors='replace'))) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise ControlError('cannot reach %s: %s' % (url, getattr(exc, 'reason', exc))) from None
+            reason = getattr(exc, 'reason', exc)
+            error = ControlError('cannot reach %s: %s' % (url, reason))
+            error.timed_out = isinstance(reason, TimeoutError)
+            raise error from None
 
     # --- the link thread --------------------------------------------------------------------
 
@@ -109,8 +114,13 @@ class PeerLink:
         if payload is not None:
             try:
                 answer = self.call(peer, payload, timeout=HEARTBEAT_TIMEOUT)
-            except ControlError:
-                answer = None
+                self._slow[peer] = 0
+            except ControlError as exc:
+                # A peer that is slow to answer (a loaded machine) is not a lost link until it happens
+                # TIMEOUTS_BEFORE_DOWN times in a row; a refused connection (the peer is gone) is at once.
+                self._slow[peer] = self._slow.get(peer, 0) + 1 if getattr(exc, 'timed_out', False) else 0
+                if 0 < self._slow[peer] < TIMEOUTS_BEFORE_DOWN:
+                    return
         with array.lock:
             array.rcopy.link_result(peer, answer if answer and answer.get('ok') else None)
             array.commit()

@@ -441,7 +441,7 @@ class RemoteCopy:
         if was is not True:
             for group in groups:
                 self.touch(group)       # CopyState FailedOver -> Broken once the original primary is back (row 3b)
-        self._absorb_hello(answer)
+        self._absorb_hello(answer, reconnected=was is not True)
 
     def _link_lost(self, group, peer):
         if group.action in ('sync', 'recover', 'restore'):
@@ -450,12 +450,15 @@ class RemoteCopy:
             group.running, group.broken = False, True
         self.touch(group)
 
-    def _absorb_hello(self, hello):
+    def _absorb_hello(self, hello, reconnected):
+        """Take in the peer's heartbeat. ``reconnected``: the first exchange since this array started or the link came back."""
         for name, peer_role in (hello.get('roles') or {}).items():
             group = self.state.rcgroups.get(name)
             if group is None:
                 continue
-            if group.role == PRIMARY and peer_role == PRIMARY_REV:
+            # Only right after a reconnection: while the link is up, roles change through peer messages, and a
+            # heartbeat that crossed a restore on the wire carries the peer's old role (Primary-Rev).
+            if reconnected and group.role == PRIMARY and peer_role == PRIMARY_REV:
                 # Row 4: the original primary, back after a failover, learns it is now the secondary.
                 if group.action is not None:
                     self._failed(group, 'the group was failed over on %s' % group.target)
@@ -475,7 +478,7 @@ class RemoteCopy:
         if not isinstance(body, dict) or 'op' not in body:
             raise ValueError('a peer message needs "op"')
         if body['op'] == 'hello':
-            self._absorb_hello(body)
+            self._absorb_hello(body, reconnected=self.link_state.get(body.get('from')) is not True)
             return dict(self.hello_payload(body.get('from')), ok=True)
         handler = getattr(self, '_on_' + body['op'].replace('-', '_'), None)
         if handler is None:
