@@ -1,0 +1,341 @@
+"""Engine benchmarks (issue 3, item 7): request counts, wall times, job completion detection. Prints figures with
+their goals; asserts nothing.
+
+    .venv/bin/python bench/engine.py [--copies 1000] [--loop 100] [--trials 3]     (or: make bench)
+
+1. CIM requests of one threepar_snapshot task (``copies:``), counted from the simulator's request log: a converged
+   re-run of N = 1, 100, 1,000 copies (goal <= 3, flat in N), and k = 1, 10, 100 changes (new virtual copies) among
+   1,000 entries (goal <= k methods + 3 reads + job waits). The volumes and their first virtual copy come from a
+   seed file (``generate:``), not from CIM. The engine runs in-process (runner.run_snapshot).
+2. Wall time of ansible-playbook: 1,000 virtual copies created in one task and the converged re-run (goals <= 20 s
+   and <= 3 s), against an Ansible loop of one copy per task for N = 100: per-copy time and ratio.
+3. Job completion detection: a physical copy of a 3 GiB volume at --copy-rate 1024 MiB/s (3 s) with 50 ms latency per
+   CIM request, for plain polling (0.1 s growing x1.5 to 2 s), smart polling (PercentComplete predicts the end) and
+   job indications. When the simulator finished the job: the bench subscribes its own pywbem WBEMListener to the job
+   indications and takes the finished job's TimeOfLastStateChange (set by the simulator when the job ends, wall
+   clock of this host, microseconds) from the "completed OK" indication; the arrival time of that indication is
+   printed as a cross-check. The figures are time.time() at the point of interest minus that time: the waiter
+   returning (completion seen), the engine returning (run_snapshot, after it deleted the job, re-read the copies
+   and removed its subscription), and, in a second series through ansible-playbook, the end of the task (the
+   time the next task of the play is templated). Goal: engine return <= 0.25 s after the finish.
+"""
+
+import argparse
+import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pywbem
+import yaml
+
+from threepar_sim.control import SimulatorProcess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, '.venv', 'bin')
+COLLECTIONS = os.path.join(ROOT, '.cache', 'collections')
+LINK = os.path.join(COLLECTIONS, 'ansible_collections', 'smis', 'threepar')
+if not os.path.exists(LINK):
+    os.makedirs(os.path.dirname(LINK), exist_ok=True)
+    os.symlink(ROOT, LINK)
+sys.path.insert(0, COLLECTIONS)
+
+# pylint: disable=wrong-import-position
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import runner, waiter  # noqa: E402
+
+USER, PASSWORD = '3paradm', '3pardata'
+ROWS = []
+
+
+def row(figure, value, goal, unit=''):
+    ROWS.append((figure, value, goal, unit))
+    print('  %-68s %12s %s   goal %s' % (figure, _fmt(value), unit, goal), flush=True)
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return '%.3f' % value
+    return str(value)
+
+
+class Module:
+    """What run_snapshot needs of an AnsibleModule."""
+
+    def __init__(self, params):
+        self.params = params
+        self.check_mode = False
+        self._diff = False
+        self.warnings = []
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+
+def params(sim, **extra):
+    base = dict(host='127.0.0.1', port=sim.info['https_port'], protocol='https', username=USER, password=PASSWORD,
+                validate_certs=True, ca_path=sim.cert, namespace='root/tpd', timeout=60,
+                source=None, name=None, type='virtual', state='present', max_age=None, target_cpg=None, read_only=None,
+                update_space=False, copies=None, wait=True, wait_timeout=600, job_indications='never', listener_host=None)
+    base.update(extra)
+    return base
+
+
+def log_lines(sim):
+    if not os.path.exists(sim.log_path):
+        return []
+    with open(sim.log_path, encoding='utf-8') as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def counted(sim, func):
+    before = len(log_lines(sim))
+    result = func()
+    requests = log_lines(sim)[before:]
+    return result, requests
+
+
+def copies_of(volumes, suffix):
+    return [{'source': v, 'name': '%s_%s' % (v, suffix)} for v in volumes]
+
+
+def seed_file(tmp, name, spec):
+    path = os.path.join(tmp, name + '.yml')
+    with open(path, 'w', encoding='utf-8') as handle:
+        yaml.safe_dump(spec, handle)
+    return path
+
+
+def ansible(sim, workdir, playbook, variables):
+    vars_file = os.path.join(workdir, 'vars.json')
+    with open(vars_file, 'w', encoding='utf-8') as handle:
+        json.dump(dict(variables, ansible_python_interpreter=os.path.join(BIN, 'python')), handle)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0',
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='0', THREEPAR_HOST='127.0.0.1', THREEPAR_PORT=str(sim.info['https_port']),
+               THREEPAR_USERNAME=USER, THREEPAR_PASSWORD=PASSWORD, THREEPAR_CA_PATH=sim.cert)
+    path = os.path.join(workdir, 'play.yml')
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(playbook)
+    start = time.perf_counter()
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', '-e', '@' + vars_file, path],
+                          env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+    return elapsed, proc
+
+
+ONE_TASK = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - smis.threepar.threepar_snapshot:
+        copies: "{{ copies }}"
+'''
+
+LOOP = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - smis.threepar.threepar_snapshot:
+        source: "{{ item.source }}"
+        name: "{{ item.name }}"
+      loop: "{{ copies }}"
+'''
+
+TIMED_TASK = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - smis.threepar.threepar_snapshot: "{{ module_args }}"
+    - ansible.builtin.copy:
+        content: "{{ now(utc=true).timestamp() }}"
+        dest: "{{ out }}"
+        mode: "0600"
+'''
+
+
+# ---------------------------------------------------------------- 1 and 2
+
+def requests_and_wall_times(tmp, n_copies, n_loop):
+    total = n_copies + n_loop
+    generate = {'volumes': total, 'prefix': 'bench', 'virtual_copies_per_volume': 1, 'size': '1GiB'}
+    seed = seed_file(tmp, 'scale', {'name': 'BENCH', 'generate': generate})
+    volumes = ['bench%05d' % i for i in range(1, total + 1)]
+    with SimulatorProcess(os.path.join(tmp, 'scale'), name='BENCH', seed=seed) as sim:
+        print('\n1. CIM requests of one threepar_snapshot task (request log of the simulator)', flush=True)
+        for n in (1, 100, n_copies):
+            run = functools.partial(runner.run_snapshot, Module(params(sim, copies=copies_of(volumes[:n], 'vc1'))))
+            result, requests = counted(sim, run)
+            assert result['changed'] is False
+            row('converged re-run, N = %d copies: requests' % n, len(requests), '<= 3, flat in N')
+        for k in (1, 10, 100):
+            wanted = copies_of(volumes[:n_copies], 'vc1')
+            for i in range(k):
+                wanted[i] = {'source': volumes[i], 'name': '%s_k%d' % (volumes[i], k)}
+            result, requests = counted(sim, functools.partial(runner.run_snapshot, Module(params(sim, copies=wanted))))
+            methods = sum(1 for r in requests if r['operation'] == 'InvokeMethod')
+            reads = len(requests) - methods
+            row('k = %d changes among %d entries: requests (%d methods + %d reads)' % (k, n_copies, methods, reads),
+                len(requests), '<= k + 3 = %d' % (k + 3))
+
+        print('\n2. Wall time of ansible-playbook (this machine: %d cores)' % os.cpu_count(), flush=True)
+        work = tempfile.mkdtemp(dir=tmp)
+        many = copies_of(volumes[:n_copies], 'w')
+        create_s, proc = ansible(sim, work, ONE_TASK, {'copies': many})
+        row('create %d virtual copies in one task: s' % n_copies, create_s, '<= 20 s', 's')
+        rerun_s, proc = ansible(sim, work, ONE_TASK, {'copies': many})
+        row('converged re-run of it: s', rerun_s, '<= 3 s', 's')
+        loop = copies_of(volumes[n_copies:n_copies + n_loop], 'w')
+        loop_s, proc = ansible(sim, work, LOOP, {'copies': loop})
+        assert proc.returncode == 0
+        row('Ansible loop, one copy per task, N = %d: s' % n_loop, loop_s, '-', 's')
+        per_task, per_loop = create_s / n_copies, loop_s / n_loop
+        row('per copy: one task (%d) / loop (%d): ms' % (n_copies, n_loop), '%.1f / %.1f' % (per_task * 1000, per_loop * 1000), '-', 'ms')
+        row('ratio loop / one task, per copy', round(per_loop / per_task, 1), '-', 'x')
+
+
+# ---------------------------------------------------------------- 3
+
+class FinishWatch:
+    """The bench's own subscription: job id -> (TimeOfLastStateChange as epoch s, arrival time.time())."""
+
+    def __init__(self, sim):
+        self.finished = {}
+        self.cond = threading.Condition()
+        port = _free_port()
+        self.listener = pywbem.WBEMListener('127.0.0.1', http_port=port)
+        self.listener.add_callback(self.deliver)
+        self.listener.start()
+        self.conn = pywbem.WBEMConnection(sim.https_url, (USER, PASSWORD), default_namespace='root/tpd', ca_certs=sim.cert)
+        keys = ('Name', 'CreationClassName', 'SystemCreationClassName', 'SystemName')
+        system = {'SystemCreationClassName': 'CIM_ComputerSystem', 'SystemName': 'bench', 'Name': 'bench-watch'}
+        dest = pywbem.CIMInstance('CIM_ListenerDestinationCIMXML', properties=dict(
+            system, CreationClassName='CIM_ListenerDestinationCIMXML', Destination='http://127.0.0.1:%d' % port))
+        dest.path = pywbem.CIMInstanceName(dest.classname, {k: dest[k] for k in keys})
+        flt = pywbem.CIMInstance('CIM_IndicationFilter', properties=dict(
+            system, CreationClassName='CIM_IndicationFilter', Query='SELECT * FROM TPD_ConcreteJobInstModification',
+            QueryLanguage='DMTF:CQL', SourceNamespaces=['root/tpd']))
+        flt.path = pywbem.CIMInstanceName(flt.classname, {k: flt[k] for k in keys})
+        dest_path = self.conn.CreateInstance(dest, namespace='root/interop')
+        flt_path = self.conn.CreateInstance(flt, namespace='root/interop')
+        sub = pywbem.CIMInstance('CIM_IndicationSubscription', properties={'Filter': flt_path, 'Handler': dest_path})
+        sub.path = pywbem.CIMInstanceName(sub.classname, {'Filter': flt_path, 'Handler': dest_path})
+        self.conn.CreateInstance(sub, namespace='root/interop')
+
+    def deliver(self, indication, host):  # pylint: disable=unused-argument
+        source = indication['SourceInstance']
+        if int(source['JobState']) in (7, 8, 10):
+            with self.cond:
+                self.finished[source['InstanceID']] = (source['TimeOfLastStateChange'].datetime.timestamp(), time.time())
+                self.cond.notify_all()
+
+    def get(self, job_id, timeout=10):
+        with self.cond:
+            self.cond.wait_for(lambda: job_id in self.finished, timeout)
+            return self.finished.get(job_id)
+
+    def stop(self):
+        self.listener.stop()
+
+
+def _free_port():
+    import socket  # pylint: disable=import-outside-toplevel
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class RecordingWaiter(waiter.Waiter):
+    last = None
+
+    def wait(self, *args, **kwargs):
+        state = super().wait(*args, **kwargs)
+        RecordingWaiter.last = (time.time(), self.probes)
+        return state
+
+
+MODES = [('plain polling (0.1 s x1.5 to 2 s)', 'never', False), ('smart polling (PercentComplete)', 'never', True),
+         ('job indications', 'always', True)]
+
+
+def detection(tmp, trials):
+    seed = seed_file(tmp, 'jobs', {'name': 'JOBS', 'volumes': [{'name': 'src', 'cpg': 'FC_r5', 'size': '3GiB', 'snap_cpg': 'FC_r5'}]})
+    with SimulatorProcess(os.path.join(tmp, 'jobs'), name='JOBS', seed=seed, latency_ms=50, copy_rate=1024) as sim:
+        watch = FinishWatch(sim)
+        print('\n3. Job completion detection: physical copy of 3 GiB at 1024 MiB/s (3 s), 50 ms latency per request;'
+              ' seconds after the simulator finished the job (median of %d)' % trials, flush=True)
+        count = 0
+        try:
+            for label, mode, predict in MODES:
+                seen, returned, arrival, probes, reqs = [], [], [], [], []
+                for dummy in range(trials):
+                    count += 1
+                    module = Module(params(sim, source='src', name='clone%d' % count, type='physical', job_indications=mode))
+                    original = runner.Waiter
+                    runner.Waiter = functools.partial(RecordingWaiter, predict=predict)
+                    try:
+                        result, requests = counted(sim, functools.partial(runner.run_snapshot, module))
+                    finally:
+                        runner.Waiter = original
+                    end = time.time()
+                    job_id = result['actions'][0]['job_id']
+                    finish, arrived = watch.get(job_id)
+                    seen.append(RecordingWaiter.last[0] - finish)
+                    returned.append(end - finish)
+                    arrival.append(arrived - finish)
+                    probes.append(RecordingWaiter.last[1])
+                    reqs.append(len(requests))
+                row('%s: completion seen (waiter returns)' % label, _median(seen), '-', 's')
+                row('%s: engine returns' % label, _median(returned), '<= 0.25 s', 's')
+                row('%s: probes / CIM requests of the run' % label, '%d / %d' % (_median(probes), _median(reqs)), '-')
+            row('(cross-check) arrival of the "completed" indication at the bench listener', _median(arrival), '-', 's')
+            work = tempfile.mkdtemp(dir=tmp)
+            for label, mode, dummy in MODES[1:]:
+                ends = []
+                for dummy2 in range(max(1, trials - 1)):
+                    count += 1
+                    out = os.path.join(work, 'end-%d' % count)
+                    args = {'source': 'src', 'name': 'clone%d' % count, 'type': 'physical', 'job_indications': mode}
+                    with watch.cond:
+                        known = set(watch.finished)
+                    ansible(sim, work, TIMED_TASK, {'module_args': args, 'out': out})
+                    with open(out, encoding='utf-8') as handle:
+                        task_end = float(handle.read())
+                    with watch.cond:
+                        finish = [f for j, (f, dummy3) in watch.finished.items() if j not in known]
+                    ends.append(task_end - finish[0])
+                row('%s: ansible task end (next task starts)' % label, _median(ends), '-', 's')
+        finally:
+            watch.stop()
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--copies', type=int, default=1000)
+    parser.add_argument('--loop', type=int, default=100)
+    parser.add_argument('--trials', type=int, default=3)
+    parser.add_argument('--only', choices=['requests', 'detection'])
+    args = parser.parse_args()
+    for var in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
+        os.environ.pop(var, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.only != 'detection':
+            requests_and_wall_times(tmp, args.copies, args.loop)
+        if args.only != 'requests':
+            detection(tmp, args.trials)
+    print('\n%-70s %12s   %s' % ('figure', 'value', 'goal'))
+    for figure, value, goal, unit in ROWS:
+        print('%-70s %12s %-2s  %s' % (figure, _fmt(value), unit, goal))
+
+
+if __name__ == '__main__':
+    main()
