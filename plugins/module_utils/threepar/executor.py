@@ -63,7 +63,7 @@ class Executor:
         params = getattr(self, '_params_' + action.method)(action)
         what = '%s %s' % (action.operation.split(' ', 1)[-1], action.target)
         verb = action.operation.split(' ', 1)[0]
-        rc, out = self.client.invoke(action.method, self.inventory.service_path(), params, verb, what)
+        rc, out = self._invoke(action.method, params, verb, what)
         rc = int(rc)
         if rc == m.RC_JOB_STARTED:
             job_path = out.get('Job')
@@ -73,6 +73,21 @@ class Executor:
             raise self._return_code_error(rc, action, verb, what)
         self._remember_target(action, out)
         return None
+
+    def _invoke(self, method, params, verb, what):
+        try:
+            return self.client.invoke(method, self.inventory.service_path(), params, verb, what)
+        except NotFound:
+            # A service path derived from the system name that this provider does not know (CIM_ERR_NOT_FOUND: nothing
+            # ran): look the service up and try once more.
+            if not getattr(self.inventory, 'service_was_derived', lambda: False)():
+                raise
+            return self.client.invoke(method, self.inventory.lookup_service_path(), params, verb, what)
+
+    @property
+    def created(self):
+        """Target name -> path of each volume this run created (the method's TargetElement / TheElement)."""
+        return dict(self._created)
 
     def _remember_target(self, action, out):
         """The path of a volume this run created, for the steps after it (detach, ...): no re-read needed."""

@@ -13,7 +13,12 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors impo
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
                      'OperationalStatus', 'ReadOnly', 'CopyOf']
-SYNC_PROPERTIES = ['SystemElement', 'SyncedElement', 'CopyType', 'ReplicaType', 'SyncState', 'SyncMaintained', 'WhenSynced',
+# What the copy plans and views need of a volume (name, read-only, copy of); DeviceID and the other keys come with
+# the path. Narrow on purpose: the client-side parse of CIM-XML costs per property (~3x cheaper than the full list).
+COPY_VOLUME_PROPERTIES = ['ElementName', 'ReadOnly', 'CopyOf']
+# SystemElement and SyncedElement are the keys of the association: they come with its path, not as properties too
+# (each is a full instance path: parsing them twice doubled the cost of the read).
+SYNC_PROPERTIES = ['CopyType', 'ReplicaType', 'SyncState', 'SyncMaintained', 'WhenSynced',
                    'CopyState', 'ProgressStatus', 'SyncType', 'Mode', 'PercentSynced']
 SYNC_STATE_PROPERTIES = ['SyncState', 'CopyState', 'ProgressStatus', 'WhenSynced', 'PercentSynced']
 POOL_PROPERTIES = ['InstanceID', 'ElementName', 'TotalManagedSpace', 'RemainingManagedSpace']
@@ -23,12 +28,22 @@ JOB_PROPERTIES = ['InstanceID', 'JobState', 'OperationalStatus', 'PercentComplet
 JOB_STATE_PROPERTIES = ['JobState', 'OperationalStatus', 'PercentComplete', 'ErrorDescription']
 SYSTEM_PROPERTIES = ['Name', 'ElementName', 'SerialNumber', 'OperationalStatus']
 
+# Steps of a copies plan whose effect on the volumes is known without reading them again (see after_copy_changes).
+DERIVED_COPY_OPERATIONS = ('delete copy', 'resync copy', 'restore copy', 'stop copy', 'update snapshot space')
+CONFIG_SERVICE_NAME = 'StorageConfigurationService'
+
 # Reads in dependency order: copies and allocations name volumes by reference.
 ORDER = ('volumes', 'copies', 'allocations', 'snap_spaces', 'pools')
 
 
 def _key(path, name):
     return path.keybindings.get(name) if path is not None else None
+
+
+def _ref(inst, name):
+    """A reference key of an association: from its path; from the property when the path lacks it."""
+    value = inst.path.keybindings.get(name) if inst.path is not None else None
+    return value if value is not None else inst.get(name)
 
 
 def _when(value):
@@ -61,12 +76,14 @@ def _int(value):
 class Inventory:
     """``read('volumes', 'copies')`` fills ``state`` (a model.ArrayState) and returns it."""
 
-    def __init__(self, client):
+    def __init__(self, client, volume_properties=None):
         self.client = client
         self.state = m.ArrayState()
         self._done = set()
         self._volume_by_id = {}
         self._service = None
+        self._service_derived = False
+        self.volume_properties = volume_properties or VOLUME_PROPERTIES
 
     def read(self, *what):
         wanted = set(what)
@@ -87,7 +104,7 @@ class Inventory:
         return self.read(*stale)
 
     def _read_volumes(self):
-        volumes = [volume_from(i) for i in self.client.enumerate(m.VOLUME, VOLUME_PROPERTIES, 'volumes')]
+        volumes = [volume_from(i) for i in self.client.enumerate(m.VOLUME, self.volume_properties, 'volumes')]
         self._volume_by_id = {v.device_id: v for v in volumes}
         self.state.volumes = {v.name: v for v in volumes}
 
@@ -98,7 +115,7 @@ class Inventory:
     def _read_copies(self):
         copies = []
         for inst in self.client.enumerate(m.SYNCHRONIZED, SYNC_PROPERTIES, 'copies'):
-            source, target = self._name_of(inst.get('SystemElement')), self._name_of(inst.get('SyncedElement'))
+            source, target = self._name_of(_ref(inst, 'SystemElement')), self._name_of(_ref(inst, 'SyncedElement'))
             if source is None or target is None:
                 continue    # a volume created or deleted between the two reads; the next run sees it
             copies.append(m.Copy(source=source, target=target, copy_type=int(inst.get('CopyType')), sync_state=int(inst.get('SyncState')),
@@ -137,14 +154,67 @@ class Inventory:
 
     # ------------------------------------------------------------ used by the executor and threepar_info
 
+    def after_copy_changes(self, performed, created):
+        """The state after a copies plan, with one read where it can: the copies are read again (their states and
+        points in time are the array's); the volumes only when a step changed them in a way the method's own answer
+        does not tell. ``performed``: the planner Actions that were invoked; ``created``: target name -> the path the
+        array returned for it (TargetElement)."""
+        volumes = self.state.volumes
+        derivable = volumes is not None and 'volumes' in self._done
+        for action in performed:
+            if action.method is None or action.operation in DERIVED_COPY_OPERATIONS:
+                continue
+            if action.operation == 'create virtual copy' and action.target in created:
+                continue
+            derivable = False
+        if not derivable:
+            return self.refresh('volumes', 'copies')
+        for action in performed:
+            if action.operation == 'delete copy':
+                gone = volumes.pop(action.target, None)
+                if gone is not None:
+                    self._volume_by_id.pop(gone.device_id, None)
+            elif action.operation == 'create virtual copy':
+                path = created[action.target]
+                volume = m.Volume(name=action.target, device_id=_key(path, 'DeviceID'), read_only=bool(action.args.get('read_only')),
+                                  copy_of=action.args['source'], path=path)
+                volumes[volume.name] = volume
+                self._volume_by_id[volume.device_id] = volume
+        return self.refresh('copies')
+
     def service_path(self):
-        """The TPD_StorageConfigurationService, read only when a method is about to be invoked."""
+        """The TPD_StorageConfigurationService, only when a method is about to be invoked: derived from the system
+        name in the volume paths already read (its keys are fixed by the provider), else looked up."""
         if self._service is None:
-            names = self.client.enumerate_names(m.CONFIG_SERVICE, 'the storage configuration service')
-            if not names:
-                raise MethodFailed('find', 'the storage configuration service', 'the array has no %s' % m.CONFIG_SERVICE,
-                                   'Check that the SMI-S provider serves the Block Services profile.')
-            self._service = names[0]
+            derived = self._derived_service_path()
+            if derived is not None:
+                self._service, self._service_derived = derived, True
+                return derived
+            self._service = self.lookup_service_path()
+        return self._service
+
+    def service_was_derived(self):
+        return self._service is not None and self._service_derived
+
+    def _derived_service_path(self):
+        for volume in (self.state.volumes or {}).values():
+            path = volume.path
+            keys = path.keybindings if path is not None else {}
+            if keys.get('SystemName') and keys.get('SystemCreationClassName'):
+                return path.__class__(m.CONFIG_SERVICE, {'SystemCreationClassName': keys['SystemCreationClassName'],
+                                                         'SystemName': keys['SystemName'], 'CreationClassName': m.CONFIG_SERVICE,
+                                                         'Name': CONFIG_SERVICE_NAME}, namespace=path.namespace)
+            return None
+        return None
+
+    def lookup_service_path(self):
+        """Enumerate the service's name (when the derived path was refused, or nothing to derive it from)."""
+        self._service_derived = False
+        names = self.client.enumerate_names(m.CONFIG_SERVICE, 'the storage configuration service')
+        if not names:
+            raise MethodFailed('find', 'the storage configuration service', 'the array has no %s' % m.CONFIG_SERVICE,
+                               'Check that the SMI-S provider serves the Block Services profile.')
+        self._service = names[0]
         return self._service
 
     def sync_state(self, path, what):

@@ -256,15 +256,25 @@ class ArrayState:
     pools: Optional[Dict[str, Pool]] = None
     snap_spaces: Optional[Dict[str, SnapSpace]] = None
 
+    def _index(self):
+        """{target: copy} and {source: [copies]}, built once per copies list (a plan of N copies is O(N), not O(N^2))."""
+        copies = self.copies or []
+        cached = self.__dict__.get('_copy_index')
+        if cached is None or cached[0] is not copies or cached[1] != len(copies):
+            by_target, by_source = {}, {}
+            for copy in copies:
+                by_target.setdefault(copy.target, copy)
+                by_source.setdefault(copy.source, []).append(copy)
+            cached = (copies, len(copies), by_target, by_source)
+            self.__dict__['_copy_index'] = cached
+        return cached
+
     def copy_to(self, target):
         """The copy association whose target volume is ``target``, or None."""
-        for copy in self.copies or []:
-            if copy.target == target:
-                return copy
-        return None
+        return self._index()[2].get(target)
 
     def copies_of(self, source):
-        return [c for c in self.copies or [] if c.source == source]
+        return list(self._index()[3].get(source, ()))
 
 
 def volume_view(volume, snap_space=None):

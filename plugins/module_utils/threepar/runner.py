@@ -21,7 +21,7 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar import indi
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.executor import Executor
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import Inventory
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import COPY_VOLUME_PROPERTIES, Inventory
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import RcopyInventory, group_view
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter import Waiter
 
@@ -41,7 +41,7 @@ def _parse(parser, value, option, obj):
 def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_WAIT_TIMEOUT):
     """Check mode: the plan, nothing invoked. Otherwise the executed steps (with job ids)."""
     if module.check_mode or not actions:
-        return [a.as_result() for a in actions], [], []
+        return [a.as_result() for a in actions], [], [], {}
     # Job indications (only for a plan that can start a job): the waiter wakes when the job ends.
     events = indications.subscribe_for_plan(module.params, client, actions, inventory.state) if wait else None
     executor = Executor(client, inventory, Waiter(events=events and events.events), wait=wait, wait_timeout=wait_timeout)
@@ -54,7 +54,7 @@ def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_
     finally:
         if events is not None:
             executor.warnings.extend(events.close())
-    return executor.done, executor.jobs_left, executor.warnings
+    return executor.done, executor.jobs_left, executor.warnings, executor.created
 
 
 def _finish(module, result, actions, before, after, warnings=()):
@@ -111,7 +111,7 @@ def run_volume(module, conn=None):
     actions = planner.plan_volume(want, state)
     name = want['name']
     before = _volume_diff_view(state.volumes.get(name), state.snap_spaces.get(name))
-    done, dummy, warnings = _perform(module, client, inventory, actions)
+    done, dummy, warnings, dummy = _perform(module, client, inventory, actions)
     if module.check_mode or not actions:
         after = _predicted_volume(want, before) if actions else before
         volume = m.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if not actions or want['state'] == 'present' else {}
@@ -178,23 +178,30 @@ def _predicted_copy(want, before, actions):
     return after
 
 
+def _performed(actions, done):
+    """The planned actions that the executor invoked (it skips those after a job left running, wait: false)."""
+    invoked = set((step['operation'], step['target']) for step in done if step['method'])
+    return [a for a in actions if a.method and (a.operation, a.target) in invoked]
+
+
 def run_snapshot(module, conn=None):
     params = module.params
     wants = copy_wants(params)
     for want in wants:
         planner.validate_copy(want)
     client = Client(params, conn)
-    inventory = Inventory(client)
+    inventory = Inventory(client, COPY_VOLUME_PROPERTIES)
     state = inventory.read('volumes', 'copies')
     state = inventory.read(*planner.copy_reads(wants, state))
     actions = planner.plan_copies(wants, state, datetime.now(timezone.utc))
     before = dict((w['name'], _copy_view(state, w)) for w in wants)
-    done, jobs_left, warnings = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'])
+    done, jobs_left, warnings, created = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'])
     if module.check_mode or not actions:
         views = before
         after = dict((w['name'], _predicted_copy(w, _copy_diff_view(before[w['name']]), actions)) for w in wants)
     else:
-        state = inventory.refresh('volumes', 'copies')
+        # One read for all the changes where the methods' answers tell the rest (inventory.after_copy_changes).
+        state = inventory.after_copy_changes(_performed(actions, done), created)
         views = dict((w['name'], _copy_view(state, w)) for w in wants)
         after = dict((n, _copy_diff_view(v)) for n, v in views.items())
     before = dict((n, _copy_diff_view(v)) for n, v in before.items())
