@@ -124,9 +124,13 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# ARRAY-A (production) and ARRAY-B (disaster recovery) are linked for remote copy. The inventory sets array_a and
+# array_b to the addresses of their SMI-S providers (array-a.example.com, array-b.example.com); the credentials come
+# from module_defaults (group/smis.threepar.threepar) or the THREEPAR_* environment variables.
+
 - name: Replicate two volumes of the ERP database from ARRAY-A to ARRAY-B
   smis.threepar.threepar_rcopy_group:
-    host: array-a.example.com
+    host: "{{ array_a }}"
     name: rcg_erp
     target: ARRAY-B
     mode: sync
@@ -135,45 +139,45 @@ EXAMPLES = r'''
       - {volume: erp_logs, remote_volume: erp_logs_dr}
     replication: started
 
-- name: Site disaster - fail over on the DR array (the primary may be down)
+- name: Exactly these pairs, asynchronous periodic replication (configuration changes run on the primary array)
   smis.threepar.threepar_rcopy_group:
-    host: array-b.example.com
-    name: rcg_erp
-    dr_state: failed_over
-  register: failover
-
-- name: Production site back - replicate from the DR array to it (recover)
-  smis.threepar.threepar_rcopy_group:
-    host: array-b.example.com
-    name: rcg_erp
-    dr_state: recovered
-
-- name: Back to normal operation (restore); from failed_over this recovers first
-  smis.threepar.threepar_rcopy_group:
-    host: array-b.example.com
-    name: rcg_erp
-    dr_state: normal
-    wait_timeout: 3600
-
-- name: Make the DR array the primary for good (reverse the roles)
-  smis.threepar.threepar_rcopy_group:
-    host: array-b.example.com
-    name: rcg_erp
-    dr_state: normal
-    role: primary
-
-- name: Exactly these pairs, asynchronous periodic replication
-  smis.threepar.threepar_rcopy_group:
-    host: array-a.example.com
+    host: "{{ array_a }}"
     name: rcg_erp
     mode: periodic
     members:
       - {volume: erp_data, remote_volume: erp_data_dr}
     purge_members: true
 
-- name: Remove the group from both arrays (the volumes stay)
+- name: Site disaster - fail over on the DR array (the primary may be down)
   smis.threepar.threepar_rcopy_group:
-    host: array-a.example.com
+    host: "{{ array_b }}"
+    name: rcg_erp
+    dr_state: failed_over
+  register: failover
+
+- name: Production site back - replicate from the DR array to it (recover)
+  smis.threepar.threepar_rcopy_group:
+    host: "{{ array_b }}"
+    name: rcg_erp
+    dr_state: recovered
+
+- name: Back to normal operation (restore); from failed_over this recovers first
+  smis.threepar.threepar_rcopy_group:
+    host: "{{ array_b }}"
+    name: rcg_erp
+    dr_state: normal
+    wait_timeout: 3600
+
+- name: Make the DR array the primary for good (reverse the roles)
+  smis.threepar.threepar_rcopy_group:
+    host: "{{ array_b }}"
+    name: rcg_erp
+    dr_state: normal
+    role: primary
+
+- name: Remove the group from both arrays (the volumes stay), on its primary array (ARRAY-B since the reversal)
+  smis.threepar.threepar_rcopy_group:
+    host: "{{ array_b }}"
     name: rcg_erp
     state: absent
 '''

@@ -136,10 +136,10 @@ EXAMPLES = r'''
     name: db01-nightly
     state: restored
 
-- name: Keep the clone as an independent volume
+- name: A copy of db01 for the test environment, an independent volume once copied
   smis.threepar.threepar_snapshot:
     source: db01
-    name: db01-clone
+    name: db01-test
     type: physical
     state: detached
 

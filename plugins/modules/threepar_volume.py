@@ -71,10 +71,10 @@ EXAMPLES = r'''
 - name: Connection options once for every smis.threepar module
   module_defaults:
     group/smis.threepar.threepar:
-      host: 3par-a.example.com
+      host: "{{ threepar_host }}"          # the array's SMI-S provider, such as 3par-a.example.com
       username: 3paradm
       password: "{{ vault_3par_password }}"
-      ca_path: /etc/pki/3par-a.pem
+      ca_path: "{{ threepar_ca_path }}"    # the CA of its certificate, such as /etc/pki/3par-a.pem
   block:
     - name: A thin 10 GiB volume with snapshot space
       smis.threepar.threepar_volume:

@@ -35,11 +35,15 @@ def free_port():
 
 
 class Simulator:
-    """One simulated array: ``https_port``, ``cert``, ``requests()`` (the request log), ``faults(...)``."""
+    """One simulated array: ``https_port``, ``cert``, ``requests()`` (the request log), ``faults(...)``.
+    ``seed`` is a seed file (``serve --seed``, simulator/MODEL.md), ``extra_args`` more ``serve`` options (``--peer=...``);
+    both ports are chosen here, so that a peer's URL is known before either array starts."""
 
-    def __init__(self, data_dir, name='3PAR-A'):
+    def __init__(self, data_dir, name='3PAR-A', seed=None, extra_args=()):
         self.data_dir = data_dir
         self.name = name
+        self.seed = seed
+        self.extra_args = list(extra_args)
         self.http_port, self.https_port = free_port(), free_port()
         self.cert = os.path.join(data_dir, 'cert.pem')
         self.log_path = os.path.join(data_dir, 'requests.log')
@@ -48,6 +52,9 @@ class Simulator:
     def start(self, timeout=60):
         cmd = [os.path.join(BIN, 'threepar-sim'), 'serve', '--name', self.name, '--http-port', str(self.http_port),
                '--https-port', str(self.https_port), '--data', self.data_dir]
+        if self.seed:
+            cmd += ['--seed', self.seed]
+        cmd += self.extra_args
         with open(os.path.join(self.data_dir, 'serve.log'), 'ab') as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
                                          start_new_session=True)
