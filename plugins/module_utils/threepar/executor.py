@@ -119,31 +119,8 @@ class Executor:
     # ------------------------------------------------------------ jobs and waiting
 
     def _follow_job(self, action, job_path, verb, what):
-        job_id = job_path.keybindings.get('InstanceID') if job_path is not None else None
-        if job_path is None:
-            raise MethodFailed(verb, what, 'the array started a job but returned no reference to it', 'Check jobs with threepar_info.')
-        if not self.wait:
-            self.jobs_left.append(job_id)
-            return m.Job(job_id=job_id, job_state=2, path=job_path)
-
-        def probe():
-            job = self.inventory.job_state(job_path, 'job %s' % job_id)
-            return job.finished, job
-
-        job = self.waiter.wait(probe, self.wait_timeout, 'job %s (%s)' % (job_id, what), job_id=job_id,
-                               describe=lambda j: j.describe() if j is not None else 'unknown')
-        self._delete_job(job_path, job_id)
-        if not job.succeeded:
-            raise JobFailed(verb, what, 'job %s ended %s: %s' % (job_id, job.describe(), job.error_description or 'no description'),
-                            JOB_FAILURE_HINTS.get(action.operation, "See the array's event log (showeventlog)."), job_id=job_id,
-                            last_state=job.describe())
-        return job
-
-    def _delete_job(self, job_path, job_id):
-        try:
-            self.client.delete_instance(job_path, 'finished job %s' % job_id)
-        except ThreeparError as exc:
-            self.warnings.append(str(exc))
+        return follow_job(self, job_path, verb, what, self.wait_timeout,
+                          JOB_FAILURE_HINTS.get(action.operation, "See the array's event log (showeventlog)."))
 
     def _wait_for_copy(self, action):
         """A copy the array is already moving (Initialized, ...InProgress): wait until it settles, never restart it."""
@@ -227,3 +204,31 @@ class Executor:
 
     def _params_UpdateDeltaSnapshotSpace(self, action):  # pylint: disable=invalid-name
         return [('TheElement', self._volume_path(action.args['name']))]
+
+
+def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_details):
+    """A job the array started for a method: with wait, poll it until it ends, delete it, and raise JobFailed (with
+    ``failure_hint`` and ``error_details``) if it failed; with wait false, leave it and return it as New.
+    ``executor`` gives client, inventory, waiter, wait, jobs_left and warnings."""
+    if job_path is None:
+        raise MethodFailed(verb, what, 'the array started a job but returned no reference to it',
+                           'See the jobs with smis.threepar.threepar_info (gather: jobs).')
+    job_id = job_path.keybindings.get('InstanceID')
+    if not executor.wait:
+        executor.jobs_left.append(job_id)
+        return m.Job(job_id=job_id, job_state=2, path=job_path)
+
+    def probe():
+        job = executor.inventory.job_state(job_path, 'job %s' % job_id)
+        return job.finished, job
+
+    job = executor.waiter.wait(probe, timeout, 'job %s (%s %s)' % (job_id, verb, what), job_id=job_id,
+                               describe=lambda j: j.describe() if j is not None else 'unknown')
+    try:
+        executor.client.delete_instance(job_path, 'finished job %s' % job_id)
+    except ThreeparError as exc:
+        executor.warnings.append(str(exc))
+    if not job.succeeded:
+        raise JobFailed(verb, what, 'job %s ended %s: %s' % (job_id, job.describe(), job.error_description or 'no description'),
+                        failure_hint, job_id=job_id, last_state=job.describe(), **error_details)
+    return job

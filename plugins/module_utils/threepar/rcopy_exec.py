@@ -20,6 +20,7 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar import mode
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.executor import follow_job
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import vvset_path
 
 try:
@@ -207,29 +208,9 @@ class RcopyExecutor:
         return max(0.0, self.deadline - self.clock())
 
     def _follow_job(self, action, job_path, verb, what):
-        if job_path is None:
-            raise MethodFailed(verb, what, 'the array started a job but returned no reference to it',
-                               'See the jobs with smis.threepar.threepar_info (gather: jobs).')
-        job_id = job_path.keybindings.get('InstanceID')
-        if not self.wait:
-            self.jobs_left.append(job_id)
-            return m.Job(job_id=job_id, job_state=2, path=job_path)
-
-        def probe():
-            job = self.inventory.job_state(job_path, 'job %s' % job_id)
-            return job.finished, job
-
-        job = self.waiter.wait(probe, self.remaining(), 'job %s (%s %s)' % (job_id, verb, what), job_id=job_id,
-                               describe=lambda j: j.describe() if j is not None else 'unknown')
-        try:
-            self.client.delete_instance(job_path, 'finished job %s' % job_id)
-        except ThreeparError as exc:
-            self.warnings.append(str(exc))
-        if not job.succeeded:
-            raise JobFailed(verb, what, 'job %s ended %s: %s' % (job_id, job.describe(), job.error_description or 'no description'),
-                            JOB_FAILURE_HINTS.get(action['operation'], "See the array's event log (showeventlog)."),
-                            job_id=job_id, last_state=job.describe(), cli=action['cli'])
-        return job
+        return follow_job(self, job_path, verb, what, self.remaining(),
+                          JOB_FAILURE_HINTS.get(action['operation'], "See the array's event log (showeventlog)."),
+                          cli=action['cli'])
 
     def wait_for_rows(self, group, side, dr_state, replication):
         """Poll the group's state (PropertyList) until it matches a done row of Table 107 for ``dr_state``; a failure
