@@ -27,8 +27,9 @@ options:
     type: str
   type:
     description:
-      - V(virtual), a snapshot in the source's snapshot space (C(CreateReplica) with CopyType UnSyncAssoc).
-      - V(physical), a full copy into a CPG (CopyType UnSyncUnAssoc), made by a job.
+      - V(virtual), a snapshot in the source's snapshot space (C(CreateReplica), CopyType UnSyncAssoc, ReplicaType After Delta).
+      - V(physical), a full copy made by a job into a target volume the module creates first (source's size, in
+        O(target_cpg)), with C(AttachReplica). See O(resyncable) for the two kinds.
     type: str
     choices: [virtual, physical]
     default: virtual
@@ -36,28 +37,60 @@ options:
     description:
       - V(present), the copy exists (refreshed when older than O(max_age)).
       - V(absent), the copy does not exist.
-      - V(restored) (virtual), the snapshot was promoted into its source (C(ModifySynchronization) Restore); done when the
-        copy is Synchronized. After new host writes to the source a new run restores again.
-      - V(detached) (physical), the copy is an independent volume (Detach); a missing copy is created first.
-      - V(halted) (physical), the background copy is stopped (Stop Copy); the copy is then Broken.
+      - V(restored) (virtual), the snapshot is promoted into its source (C(ModifySynchronization) Restore), once:
+        only while the snapshot still holds O(restore_point), which O(state=restored) requires. The array keeps no
+        mark of a finished promote; a promote moves the snapshot's C(when_synced) to the time it completed, so a
+        second run, or a run after new host writes, promotes nothing.
+      - V(detached) (physical), the copy is an independent volume (Detach of a resyncable copy); a missing copy is
+        created as a one-shot copy, which the array makes independent when the copy completes.
+      - V(halted) (physical), the background copy is stopped (Stop Copy). The array then drops the association: the
+        target stays as an independent volume with incomplete data.
     type: str
     choices: [present, absent, restored, detached, halted]
     default: present
   max_age:
     description:
       - With O(state=present), refresh the copy (Resync) when its point in time (C(WhenSynced)) is older than this,
-        such as V(30m), V(24h), V(7d).
+        such as V(30m), V(24h), V(7d). A physical copy must be resyncable.
     type: str
   target_cpg:
-    description: CPG of a physical copy. Defaults to the CPG of the source.
+    description: CPG of the target volume of a physical copy. Defaults to the CPG of the source.
+    type: str
+  target_provisioning:
+    description: Thin or full provisioning of the target volume of a physical copy. Defaults to the source's.
+    type: str
+    choices: [thin, full]
+  resyncable:
+    description:
+      - Physical copies only; defaults to V(true).
+      - V(true), a copy the array keeps associated to its source (C(AttachReplica) CopyType UnSyncAssoc, ReplicaType
+        Full Copy; C(createvvcopy -s)): it can be refreshed (O(max_age)) and detached. The array keeps a resync snapshot
+        of the source for it, so the source needs snapshot space (O(smis.threepar.threepar_volume#module:snap_cpg)).
+      - V(false), a one-shot copy (CopyType UnSyncUnAssoc): once copied, the array drops the association and the target
+        is an independent volume. The module then sees only a volume of that name: a re-run changes nothing, but it
+        cannot tell a finished copy from a volume left by a run interrupted before its copy started, and it will not
+        delete that volume for O(state=absent) (use M(smis.threepar.threepar_volume)).
+    type: bool
+  restore_point:
+    description:
+      - With O(state=restored), the point in time of the snapshot to promote: its C(when_synced) as this module or
+        M(smis.threepar.threepar_info) return it, in ISO 8601 (no time zone means UTC). Compared to the second, or
+        exactly when it has a fraction of a second.
+      - The snapshot is promoted only while its C(when_synced) is this point in time; after the promote (or a
+        refresh) it is not, and the module reports why it did nothing in RV(copy.restore).
     type: str
   read_only:
-    description: Create the virtual copy read-only. This cannot change once the copy exists; a mismatch is an error.
+    description:
+      - Whether the snapshot is read-only. The array's SMI-S provider cannot create a read-only snapshot
+        (C(CreateReplica) takes no such setting): V(true) for a snapshot that does not exist yet fails and changes
+        nothing; create it with the 3PAR CLI (C(createsv -ro)). For an existing snapshot, a mismatch is an error.
     type: bool
   update_space:
     description:
-      - Refresh a stale virtual copy with C(UpdateDeltaSnapshotSpace) (a job) instead of C(ModifySynchronization) Resync.
-        Needs O(max_age).
+      - Recount the space the virtual copies of the task use in their source's snapshot space (C(UpdateDeltaSnapshotSpace),
+        the CLI's C(updatesnapspace)), after the other steps, and return it as RV(copy.space_used).
+      - This changes no data and no point in time, so it does not make the task C(changed); the recount runs on every
+        run that sets it (not in check mode).
     type: bool
     default: false
   copies:
@@ -88,6 +121,16 @@ options:
       target_cpg:
         description: See O(target_cpg).
         type: str
+      target_provisioning:
+        description: See O(target_provisioning).
+        type: str
+        choices: [thin, full]
+      resyncable:
+        description: See O(resyncable).
+        type: bool
+      restore_point:
+        description: See O(restore_point).
+        type: str
       read_only:
         description: See O(read_only).
         type: bool
@@ -115,14 +158,13 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: A nightly snapshot, refreshed when older than a day
+- name: A nightly snapshot, refreshed (Resync) when older than a day
   smis.threepar.threepar_snapshot:
     source: db01
     name: db01-nightly
     max_age: 24h
-    read_only: true
 
-- name: A physical copy into another CPG, waiting for the copy
+- name: A resyncable physical copy into another CPG, waiting for the copy (the module creates the target volume)
   smis.threepar.threepar_snapshot:
     source: db01
     name: db01-clone
@@ -130,22 +172,29 @@ EXAMPLES = r'''
     target_cpg: SSD_r6
     wait_timeout: 1800
 
-- name: Promote the snapshot into its source (roll back db01)
+# WARNING: state restored overwrites the source with the snapshot. restore_point is what makes a re-run safe: the
+# snapshot is promoted only while its when_synced is that point in time, and a promote moves when_synced to the time
+# it completed. So take restore_point from when the decision was made (the change ticket, a vars file), never from a
+# read of the same snapshot earlier in the play: that read would return the new point in time after the first
+# promote, and every later run would promote again, over newer data.
+- name: Roll db01 back to the snapshot taken before the upgrade, once
   smis.threepar.threepar_snapshot:
     source: db01
-    name: db01-nightly
+    name: db01-before-upgrade
     state: restored
+    restore_point: "{{ db01_rollback_point }}"    # its when_synced then, such as 2024-05-01T02:00:03+00:00
 
-- name: A copy of db01 for the test environment, an independent volume once copied
+- name: A copy of db01 for the test environment, an independent volume once copied (one-shot copy)
   smis.threepar.threepar_snapshot:
     source: db01
     name: db01-test
     type: physical
     state: detached
 
-- name: Many copies in one task, the array read once
+- name: Many copies in one task, the array read once, and the space the snapshots use recounted
   smis.threepar.threepar_snapshot:
     max_age: 12h
+    update_space: true
     copies:
       - {source: db01, name: db01-snap}
       - {source: db02, name: db02-snap}
@@ -154,7 +203,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changed:
-  description: Whether a method was invoked (or, in check mode, would be).
+  description: Whether a method that changes the array was invoked (or, in check mode, would be); the recount of O(update_space) does not count.
   returned: always
   type: bool
 actions:
@@ -164,7 +213,8 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{"operation": "create physical copy", "target": "db01-clone", "method": "CreateReplica", "job_id": "TPD:JOB:3",
+  sample: [{"operation": "create target volume", "target": "db01-clone", "method": "CreateOrModifyElementFromStoragePool"},
+           {"operation": "create physical copy", "target": "db01-clone", "method": "AttachReplica", "job_id": "TPD:JOB:3",
             "job_state": "Completed"}]
 copy:
   description: The copy after the run (in check mode, as it is now); empty when it does not exist.
@@ -220,9 +270,23 @@ copy:
     read_only:
       description: Whether the target is read-only.
       type: bool
-    detached:
-      description: True for a physical copy promoted to an independent volume.
+    resyncable:
+      description: For a physical copy, whether the array keeps it associated (CopyType UnSyncAssoc, ReplicaType Full Copy).
       type: bool
+    detached:
+      description:
+        - True when the target is an independent volume with no association to the source any more: a detached copy,
+          a one-shot copy that finished, or a halted copy (its data incomplete).
+      type: bool
+    space_used:
+      description: Bytes the snapshot uses in its source's snapshot space, as recounted by O(update_space).
+      type: int
+    restore_point:
+      description: With O(state=restored), the restore point of the task.
+      type: str
+    restore:
+      description: With O(state=restored), why the snapshot was not promoted (its point in time is no longer O(restore_point)).
+      type: str
 copies:
   description: Every copy of the task, in the order given, as described for RV(copy).
   returned: always
@@ -267,6 +331,9 @@ def main():
         state=dict(type='str', default='present', choices=STATES),
         max_age=dict(type='str'),
         target_cpg=dict(type='str'),
+        target_provisioning=dict(type='str', choices=['thin', 'full']),
+        resyncable=dict(type='bool'),
+        restore_point=dict(type='str'),
         read_only=dict(type='bool'),
         update_space=dict(type='bool', default=False),
         copies=dict(type='list', elements='dict', options=dict(
@@ -276,6 +343,9 @@ def main():
             state=dict(type='str', choices=STATES),
             max_age=dict(type='str'),
             target_cpg=dict(type='str'),
+            target_provisioning=dict(type='str', choices=['thin', 'full']),
+            resyncable=dict(type='bool'),
+            restore_point=dict(type='str'),
             read_only=dict(type='bool'),
             update_space=dict(type='bool'),
         )),

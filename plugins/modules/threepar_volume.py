@@ -19,7 +19,7 @@ author:
   - smis.threepar contributors (@smis-threepar)
 options:
   name:
-    description: Volume name (unique on the array).
+    description: Volume name (unique on the array), at most 31 letters, digits, C(.), C(-) or C(_).
     type: str
     required: true
   state:
@@ -36,7 +36,11 @@ options:
     type: str
   size:
     description:
-      - Size, a number and a binary unit such as V(512MiB), V(10GiB) or V(2TiB). Required to create it.
+      - Size, a number and a unit such as V(512MiB), V(10GiB), V(10G) or V(2TiB). Required to create it.
+      - Every unit is binary, as in Ansible's C(human_to_bytes) and the 3PAR CLI: V(10GB), V(10G) and V(10GiB) are all
+        10 x 1024^3 bytes. A number alone is bytes.
+      - The array allocates whole 256 MiB units, so the size is rounded up to the next multiple of 256 MiB and
+        compared as rounded (V(1000MiB) makes a 1 GiB volume, and a second run changes nothing). At most V(16TiB).
       - The volume only grows; a smaller size is refused.
     type: str
   provisioning:
@@ -47,7 +51,7 @@ options:
     description: CPG of the volume's snapshot space (SA/SD). Needed before virtual copies can be created.
     type: str
   snap_size:
-    description: Limit of the snapshot space (C(SnapVolumeSize)), such as V(2GiB); V(0) means no limit.
+    description: Limit of the snapshot space (C(SnapVolumeSize)), such as V(2GiB), in the units of O(size); V(0) means no limit.
     type: str
   snap_percent:
     description: Snapshot space as a percentage of the volume size (C(SnapVolumePercentage)), 0 to 100.

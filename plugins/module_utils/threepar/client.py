@@ -95,6 +95,9 @@ class Client:
     def get_instance(self, path, properties, what):
         return self.call('read', what, self.conn.GetInstance, path, LocalOnly=False, PropertyList=properties)
 
+    def modify_instance(self, instance, properties, what):
+        return self.call('set', what, self.conn.ModifyInstance, instance, PropertyList=properties)
+
     def delete_instance(self, path, what):
         return self.call('delete', what, self.conn.DeleteInstance, path)
 

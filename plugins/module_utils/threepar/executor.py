@@ -22,8 +22,18 @@ JOB_FAILURE_HINTS = {
     'create physical copy': 'The copy is Broken: delete it (state: absent) and create it again.',
     'resync copy': 'The copy is Broken: delete it (state: absent) and create it again.',
     'restore copy': 'The snapshot is Broken: delete it (state: absent); the source keeps its data.',
-    'update snapshot space': 'The snapshot is Broken: delete it (state: absent) and create it again.',
+    p.RECOUNT: 'The space figures stay as last counted; nothing else changed. Run the task again.',
 }
+# What the array means by a return code of one method, where it says more than the code's name.
+RETURN_CODE_REASONS = {
+    (p.ATTACH_REPLICA, m.RC_FAILED): 'the target volume is not compatible with the source (size, copies, volume set) or the '
+                                     'source has no snapshot space for the resync snapshot',
+    (p.ATTACH_REPLICA, m.RC_IN_USE): 'the target volume is already a copy of another volume',
+    (p.MODIFY_SYNC, m.RC_FAILED): 'the copy no longer exists (a one-shot copy that finished, or one halted or detached '
+                                  'meanwhile) or is Broken',
+}
+STORAGE_CAPABILITIES = 'TPD_StorageCapabilities'
+SETTING_TYPE_GOAL = 3
 
 
 class Executor:
@@ -39,40 +49,67 @@ class Executor:
         self.jobs_left = []
         self.warnings = []
         self._created = {}    # target name -> path of a volume created by this run
+        self._capabilities = None
+        self._settings = []   # TPD_StorageSetting paths this run made (CreateSetting): deleted at the end
 
     def run(self, actions):
         held = set()    # targets whose next step must wait for a job left running (wait: false)
-        for action in actions:
-            if action.target in held:
-                continue
-            record = action.as_result()
-            job = self._perform(action)
-            if job is not None:
-                record['job_id'] = job.job_id
-                record['job_state'] = m.decode(m.JOB_STATE, job.job_state)
-                if not job.finished:
-                    held.add(action.target)
-            self.done.append(record)
+        try:
+            for action in actions:
+                if action.target in held:
+                    continue
+                record = action.as_result()
+                job = self._perform(action, record)
+                if job is not None:
+                    record['job_id'] = job.job_id
+                    record['job_state'] = m.decode(m.JOB_STATE, job.job_state)
+                    if not job.finished:
+                        held.add(action.target)
+                self.done.append(record)
+        finally:
+            self._delete_settings()
         return self.done
 
     # ------------------------------------------------------------ one action
 
-    def _perform(self, action):
+    def _perform(self, action, record):
         if action.method is None:
             return self._wait_for_copy(action)
         params = getattr(self, '_params_' + action.method)(action)
         what = '%s %s' % (action.operation.split(' ', 1)[-1], action.target)
         verb = action.operation.split(' ', 1)[0]
-        rc, out = self._invoke(action.method, params, verb, what)
+        try:
+            rc, out = self._invoke(action.method, params, verb, what)
+        except NotFound:
+            if action.operation != 'delete copy':
+                raise
+            # Gone already: taken with a copy that went before it (the resync snapshot of a detached clone), or
+            # deleted by someone else since the read. The end state is reached.
+            record['note'] = 'already gone'
+            return None
         rc = int(rc)
         if rc == m.RC_JOB_STARTED:
             job_path = out.get('Job')
             self._remember_target(action, out)
             return self._follow_job(action, job_path, verb, what)
         if rc != m.RC_OK:
-            raise self._return_code_error(rc, action, verb, what)
+            error = self._return_code_error(rc, action, verb, what, out)
+            self._undo_target_volume(action, error)
+            raise error
         self._remember_target(action, out)
         return None
+
+    def _undo_target_volume(self, action, error):
+        """AttachReplica refused: delete the empty target volume this run created for it, so that the refusal leaves
+        the array as it was (a re-run would otherwise find an independent volume of that name)."""
+        if action.method != p.ATTACH_REPLICA or action.target not in self._created:
+            return
+        try:
+            self._invoke(p.RETURN_TO_POOL, [('TheElement', self._created.pop(action.target))], 'delete', 'volume %s' % action.target)
+        except ThreeparError as exc:
+            error.details['cleanup'] = 'the empty target volume %s could not be deleted: %s' % (action.target, exc)
+        else:
+            error.details['cleanup'] = 'the empty target volume %s created for the copy was deleted again' % action.target
 
     def _invoke(self, method, params, verb, what):
         try:
@@ -95,22 +132,32 @@ class Executor:
         if out_name and out.get(out_name) is not None:
             self._created[action.target] = out[out_name]
 
-    def _return_code_error(self, rc, action, verb, what):
+    def _return_code_error(self, rc, action, verb, what, out=None):
         reason = 'the array returned %d (%s)' % (rc, m.RETURN_CODES.get(rc, 'vendor specific'))
+        if (action.method, rc) in RETURN_CODE_REASONS:
+            reason += ': ' + RETURN_CODE_REASONS[(action.method, rc)]
+        if rc == m.RC_SIZE_NOT_SUPPORTED:
+            nearest = (out or {}).get('Size')
+            return InvalidRequest(verb, what, '%s: the array cannot make a volume of %s' % (reason, m.format_size(action.args.get('size'))),
+                                  'Set size to %s (the nearest size it can make).' % m.format_size(int(nearest))
+                                  if nearest else 'Set a size between 256MiB and 16TiB.', return_code=rc)
         if rc == m.RC_NOT_SUPPORTED:
             return Unsupported(verb, what, '%s is not supported by this array for %s' % (action.method, action.operation),
                                'Nothing was changed; use the 3PAR CLI for this operation.', return_code=rc)
         if rc == m.RC_IN_USE:
+            if action.method == p.ATTACH_REPLICA:
+                return InUse(verb, what, reason, 'Choose another name for the copy.', return_code=rc)
             return InUse(verb, what, '%s: it has copies or a copy is in progress' % reason,
                          'Delete its copies first, or wait for the copy to finish, then run again.', return_code=rc)
         if rc == m.RC_INVALID_PARAMETER:
-            return InvalidRequest(verb, what, '%s' % reason, 'Check the name (it may be taken) and the values of the task.',
-                                  return_code=rc)
+            hint = ('Check the name (it may be taken) and the values of the task.'
+                    if action.method in (p.CREATE_OR_MODIFY, p.CREATE_REPLICA) else 'Check the values of the task.')
+            return InvalidRequest(verb, what, reason, hint, return_code=rc)
         if rc == m.RC_NO_SUCH_VOLUME:
             return NotFound(verb, what, '%s' % reason, 'Check that it exists and is a virtual copy.', return_code=rc)
-        if rc == m.RC_FAILED and action.operation in ('resync copy', 'start copy'):
-            return CopyBroken(verb, what, '%s: the copy is Broken and cannot be resynchronised' % reason,
-                              'Delete it (state: absent) and create it again.', return_code=rc)
+        if rc == m.RC_FAILED and action.method == p.MODIFY_SYNC:
+            return CopyBroken(verb, what, reason, 'Run the task again to converge on what the array shows now; a Broken copy must '
+                              'be deleted (state: absent) and created again.', return_code=rc)
         if rc == m.RC_FAILED and action.method == p.CREATE_OR_MODIFY:
             return MethodFailed(verb, what, '%s: not enough free space in the CPG, or the array refused the change' % reason,
                                 'Check the free space of the CPG (showcpg) and the event log (showeventlog).', return_code=rc)
@@ -130,7 +177,10 @@ class Executor:
         what = 'copy %s of %s' % (action.target, action.args['source'])
 
         def probe():
-            state, percent = self.inventory.sync_state(path, what)
+            try:
+                state, percent = self.inventory.sync_state(path, what)
+            except NotFound:
+                return True, None    # the association is gone: a one-shot copy finished, or a halt completed
             return state not in m.SYNC_STATES_IN_TRANSIT, (state, percent)
 
         settled = self.waiter.wait(probe, self.wait_timeout, what,
@@ -166,16 +216,44 @@ class Executor:
                                                 'SyncedElement': self._volume_path(action.target)},
                                namespace=self.client.namespace)
 
-    def _goal(self, goal):
+    # ------------------------------------------------------------ settings (Goal)
+
+    def _setting(self, goal):
+        """A TPD_StorageSetting holding ``goal``: made by TPD_StorageCapabilities.CreateSetting, its properties set with
+        ModifyInstance (M312 p32), passed to the method by reference, deleted when the run ends."""
+        if self._capabilities is None:
+            names = self.client.enumerate_names(STORAGE_CAPABILITIES, 'the storage capabilities')
+            if not names:
+                raise MethodFailed('find', 'the storage capabilities', 'the array has no %s' % STORAGE_CAPABILITIES,
+                                   'Check that the SMI-S provider serves the Block Services profile.')
+            self._capabilities = names[0]
+        rc, out = self.client.invoke('CreateSetting', self._capabilities, [('SettingType', Uint16(SETTING_TYPE_GOAL))],
+                                     'prepare', 'a storage setting')
+        path = out.get('NewSetting')
+        if int(rc) != m.RC_OK or path is None:
+            raise MethodFailed('prepare', 'a storage setting', 'CreateSetting returned %s (%s)' % (int(rc), m.RETURN_CODES.get(int(rc), '?')),
+                               'Nothing was changed; see the event log of the array (showeventlog).', return_code=int(rc))
+        self._settings.append(path)
         props = {}
         for key, value in goal.items():
             props[key] = Uint64(value) if key == 'SnapVolumeSize' else Uint16(value) if key == 'SnapVolumePercentage' else value
-        return CIMInstance(m.STORAGE_SETTING, properties=props)
+        self.client.modify_instance(CIMInstance(m.STORAGE_SETTING, properties=props, path=path), sorted(props), 'the storage setting')
+        return path
+
+    def _delete_settings(self):
+        while self._settings:
+            path = self._settings.pop()
+            try:
+                self.client.delete_instance(path, 'storage setting %s' % path.keybindings.get('InstanceID'))
+            except ThreeparError as exc:
+                self.warnings.append(str(exc))
+
+    # ------------------------------------------------------------ parameters of each method
 
     def _params_CreateOrModifyElementFromStoragePool(self, action):  # pylint: disable=invalid-name
         args = action.args
         params = []
-        if action.operation == 'create volume':
+        if 'pool' in args:    # create volume, create target volume
             params += [('ElementName', args['name']), ('ElementType', Uint16(args['element_type'])), ('InPool', self._pool_path(args['pool'])),
                        ('Size', Uint64(args['size']))]
         else:
@@ -183,7 +261,7 @@ class Executor:
             if 'size' in args:
                 params.append(('Size', Uint64(args['size'])))
         if args.get('goal'):
-            params.append(('Goal', self._goal(args['goal'])))
+            params.append(('Goal', self._setting(args['goal'])))
         return params
 
     def _params_ReturnToStoragePool(self, action):  # pylint: disable=invalid-name
@@ -191,19 +269,19 @@ class Executor:
 
     def _params_CreateReplica(self, action):  # pylint: disable=invalid-name
         args = action.args
-        params = [('ElementName', args['name']), ('SourceElement', self._volume_path(args['source'])),
-                  ('CopyType', Uint16(args['copy_type']))]
-        if args.get('pool'):
-            params.append(('TargetPool', self._pool_path(args['pool'])))
-        if args.get('read_only'):
-            params.append(('TargetSettingGoal', CIMInstance(m.STORAGE_SETTING, properties={'ReadOnly': True})))
-        return params
+        return [('ElementName', args['name']), ('SourceElement', self._volume_path(args['source'])),
+                ('CopyType', Uint16(args['copy_type']))]
+
+    def _params_AttachReplica(self, action):  # pylint: disable=invalid-name
+        args = action.args
+        return [('SourceElement', self._volume_path(args['source'])), ('TargetElement', self._volume_path(args['name'])),
+                ('CopyType', Uint16(args['copy_type']))]
 
     def _params_ModifySynchronization(self, action):  # pylint: disable=invalid-name
         return [('Operation', Uint16(action.args['operation'])), ('Synchronization', self._sync_path(action))]
 
     def _params_UpdateDeltaSnapshotSpace(self, action):  # pylint: disable=invalid-name
-        return [('TheElement', self._volume_path(action.args['name']))]
+        return [('SnapshotVolume', [self._volume_path(name) for name in action.args['names']])]
 
 
 def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_details):

@@ -56,9 +56,7 @@ def job_indication_argument_spec():
 def may_start_job(action, state=None):
     """Whether ``action`` can start a job on the array (return code 4096)."""
     args = action.args or {}
-    if action.method == p.CREATE_REPLICA:
-        return args.get('copy_type') == m.COPY_TYPE_PHYSICAL
-    if action.method == p.UPDATE_SPACE:
+    if action.method in (p.ATTACH_REPLICA, p.UPDATE_SPACE):
         return True
     if action.method == p.MODIFY_SYNC:
         operation = args.get('operation')

@@ -23,13 +23,15 @@ SYNC_PROPERTIES = ['CopyType', 'ReplicaType', 'SyncState', 'SyncMaintained', 'Wh
 SYNC_STATE_PROPERTIES = ['SyncState', 'CopyState', 'ProgressStatus', 'WhenSynced', 'PercentSynced']
 POOL_PROPERTIES = ['InstanceID', 'ElementName', 'TotalManagedSpace', 'RemainingManagedSpace']
 SNAP_SPACE_PROPERTIES = ['InstanceID', 'ElementName', 'DSPName', 'SnapVolumeSize', 'SnapVolumePercentage']
-ALLOCATION_PROPERTIES = ['Antecedent', 'Dependent']
+ALLOCATION_PROPERTIES = ['Antecedent', 'Dependent', 'SpaceConsumed']
+# What a plan needs of one volume beyond the bulk read (GetInstance, only for the volumes that need it).
+VOLUME_DETAIL_PROPERTIES = ['BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned', 'OperationalStatus']
 JOB_PROPERTIES = ['InstanceID', 'JobState', 'OperationalStatus', 'PercentComplete', 'ErrorDescription', 'MethodName', 'TargetName']
 JOB_STATE_PROPERTIES = ['JobState', 'OperationalStatus', 'PercentComplete', 'ErrorDescription']
 SYSTEM_PROPERTIES = ['Name', 'ElementName', 'SerialNumber', 'OperationalStatus']
 
 # Steps of a copies plan whose effect on the volumes is known without reading them again (see after_copy_changes).
-DERIVED_COPY_OPERATIONS = ('delete copy', 'resync copy', 'restore copy', 'stop copy', 'update snapshot space')
+DERIVED_COPY_OPERATIONS = ('delete copy', 'resync copy', 'restore copy', 'recount snapshot space')
 CONFIG_SERVICE_NAME = 'StorageConfigurationService'
 
 # Reads in dependency order: copies and allocations name volumes by reference.
@@ -127,13 +129,34 @@ class Inventory:
         self.state.copies = copies
 
     def _read_allocations(self):
+        """The CPG of each volume, and the space each snapshot uses in its source's snapshot space (SpaceConsumed)."""
         for inst in self.client.enumerate(m.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'volume allocations'):
-            pool_id = _key(inst.get('Antecedent'), 'InstanceID') or ''
-            dependent = inst.get('Dependent')
-            if pool_id.startswith(m.CPG_ID_PREFIX) and dependent is not None and dependent.classname.lower() == m.VOLUME.lower():
-                volume = self._volume_by_id.get(_key(dependent, 'DeviceID'))
-                if volume is not None:
-                    volume.cpg = pool_id[len(m.CPG_ID_PREFIX):]
+            antecedent, dependent = _ref(inst, 'Antecedent'), _ref(inst, 'Dependent')
+            if antecedent is None or dependent is None or dependent.classname.lower() != m.VOLUME.lower():
+                continue
+            volume = self._volume_by_id.get(_key(dependent, 'DeviceID'))
+            if volume is None:
+                continue
+            if antecedent.classname.lower() == m.DELTA_POOL.lower():
+                consumed = inst.get('SpaceConsumed')
+                volume.space_used = int(consumed) if consumed is not None else None
+                continue
+            pool_id = _key(antecedent, 'InstanceID') or ''
+            if pool_id.startswith(m.CPG_ID_PREFIX):
+                volume.cpg = pool_id[len(m.CPG_ID_PREFIX):]
+
+    def read_details(self, names):
+        """Size, provisioning and OperationalStatus of a few named volumes (the bulk read of a copies task leaves them
+        out): one GetInstance each, so the cost follows the task, not the array."""
+        for name in sorted(names):
+            volume = (self.state.volumes or {}).get(name)
+            if volume is None or volume.path is None:
+                continue
+            inst = self.client.get_instance(volume.path, VOLUME_DETAIL_PROPERTIES, 'volume %s' % name)
+            volume.size = int(inst.get('BlockSize') or 512) * int(inst.get('NumberOfBlocks') or 0)
+            volume.thin = bool(inst.get('ThinlyProvisioned'))
+            volume.operational_status = [int(s) for s in inst.get('OperationalStatus') or []]
+        return self.state
 
     def _read_snap_spaces(self):
         spaces = {}
@@ -176,8 +199,7 @@ class Inventory:
                     self._volume_by_id.pop(gone.device_id, None)
             elif action.operation == 'create virtual copy':
                 path = created[action.target]
-                volume = m.Volume(name=action.target, device_id=_key(path, 'DeviceID'), read_only=bool(action.args.get('read_only')),
-                                  copy_of=action.args['source'], path=path)
+                volume = m.Volume(name=action.target, device_id=_key(path, 'DeviceID'), copy_of=action.args['source'], path=path)
                 volumes[volume.name] = volume
                 self._volume_by_id[volume.device_id] = volume
         return self.refresh('copies')

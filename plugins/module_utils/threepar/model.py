@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
 NAMESPACE = 'root/tpd'
@@ -37,22 +38,36 @@ DSP_ID_PREFIX = 'TPD:DSP:'
 
 # Method return codes (MODEL.md "Methods"): UpdateDeltaSnapshotSpace uses 32768 for "no such virtual copy".
 RETURN_CODES = {0: 'Completed', 1: 'Not Supported', 2: 'Unknown', 3: 'Timeout', 4: 'Failed', 5: 'Invalid Parameter',
-                6: 'In Use', 4096: 'Job Started', 32768: 'Volume does not exist or is not a virtual copy'}
+                6: 'In Use', 4096: 'Job Started', 4097: 'Size Not Supported',
+                32768: 'Volume does not exist or is not a virtual copy'}
 RC_OK = 0
 RC_NOT_SUPPORTED = 1
 RC_FAILED = 4
 RC_INVALID_PARAMETER = 5
 RC_IN_USE = 6
 RC_JOB_STARTED = 4096
+RC_SIZE_NOT_SUPPORTED = 4097     # CreateOrModifyElementFromStoragePool (M311 p30 Table 30): out Size = the nearest size
 RC_NO_SUCH_VOLUME = 32768
 
 COPY_TYPE = {2: 'Async', 3: 'Sync', 4: 'UnSyncAssoc', 5: 'UnSyncUnAssoc'}
-COPY_TYPE_VIRTUAL = 4
-COPY_TYPE_PHYSICAL = 5
-COPY_TYPE_BY_KIND = {'virtual': COPY_TYPE_VIRTUAL, 'physical': COPY_TYPE_PHYSICAL}
-KIND_BY_COPY_TYPE = {COPY_TYPE_VIRTUAL: 'virtual', COPY_TYPE_PHYSICAL: 'physical'}
+# UnSyncAssoc (4): a virtual copy (ReplicaType After Delta) or a resyncable physical copy (ReplicaType Full Copy,
+# createvvcopy -s); UnSyncUnAssoc (5): a one-shot physical copy whose association goes when the copy ends (M312 p62).
+COPY_TYPE_UNSYNC_ASSOC = 4
+COPY_TYPE_UNSYNC_UNASSOC = 5
+COPY_TYPE_VIRTUAL = COPY_TYPE_UNSYNC_ASSOC
 
 REPLICA_TYPE = {2: 'Full Copy', 4: 'After Delta'}
+REPLICA_TYPE_FULL_COPY = 2
+REPLICA_TYPE_AFTER_DELTA = 4
+
+
+def copy_kind(copy_type, replica_type):
+    """'virtual' or 'physical' from CopyType and ReplicaType together (CopyType alone cannot tell a resyncable clone)."""
+    if copy_type == COPY_TYPE_UNSYNC_UNASSOC or (copy_type == COPY_TYPE_UNSYNC_ASSOC and replica_type == REPLICA_TYPE_FULL_COPY):
+        return 'physical'
+    if copy_type == COPY_TYPE_UNSYNC_ASSOC:
+        return 'virtual'
+    return 'unknown'
 
 SYNC_STATE = {2: 'Initialized', 5: 'ResyncInProgress', 6: 'Synchronized', 10: 'RestoreInProgress', 11: 'Idle',
               12: 'Broken', 14: 'Frozen', 15: 'CopyInProgress'}
@@ -66,7 +81,8 @@ SS_FROZEN = 14
 SS_COPY_IN_PROGRESS = 15
 # A copy in one of these states is on its way to an end state: wait for it, never start it again.
 SYNC_STATES_IN_TRANSIT = frozenset([SS_INITIALIZED, SS_RESYNC_IN_PROGRESS, SS_RESTORE_IN_PROGRESS, SS_COPY_IN_PROGRESS])
-# Settled states a copy rests in (Table 42): Idle snapshot, Frozen physical copy, Synchronized after a restore.
+# Settled states a copy rests in (Table 42): Idle snapshot (also after a promote, Table 57), Frozen physical copy;
+# Synchronized is accepted as settled too (Table 42 lists it without a note).
 SYNC_STATES_SETTLED = frozenset([SS_IDLE, SS_FROZEN, SS_SYNCHRONIZED])
 
 COPY_STATE = {2: 'Initialized', 3: 'Unsynchronized', 4: 'Synchronized', 5: 'Broken', 8: 'Inactive', 9: 'Suspended',
@@ -119,20 +135,46 @@ def decode_list(value_map, values):
     return [decode(value_map, v) for v in (values or [])]
 
 
-_SIZE_UNITS = {'': 1, 'B': 1, 'K': 1024, 'KB': 1000, 'KIB': 1024, 'M': 1024 ** 2, 'MB': 1000 ** 2, 'MIB': 1024 ** 2,
-               'G': 1024 ** 3, 'GB': 1000 ** 3, 'GIB': 1024 ** 3, 'T': 1024 ** 4, 'TB': 1000 ** 4, 'TIB': 1024 ** 4}
+# Sizes follow Ansible's human_to_bytes: every unit is binary (K, KB and KiB are all 1024), as in the 3PAR CLI.
+_SIZE_UNITS = {'': 1, 'B': 1}
+for _power, _letter in enumerate('KMGTP', 1):
+    for _suffix in ('', 'B', 'IB'):
+        _SIZE_UNITS[_letter + _suffix] = 1024 ** _power
 _SIZE_RE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$')
+UINT64_MAX = 2 ** 64 - 1
+# Volumes are allocated in whole chunklets (M311 p30: "the allocation unit is based on chunklet size (256 MB)"), up to
+# 16 TiB (3PAR CLI Administrator's Manual 2.3.1 p7.10).
+ALLOCATION_UNIT = 256 * 1024 ** 2
+MAX_VOLUME_SIZE = 16 * 1024 ** 4
 
 
-def parse_size(text):
-    """'10GiB' / '512MiB' / '1TB' / 1024 -> bytes (int); ValueError with the accepted forms otherwise."""
+def parse_size(text, allow_zero=False):
+    """'10GiB' / '10G' / '10GB' / '512MiB' / 1024 -> bytes (int, > 0, or 0 with allow_zero); ValueError otherwise."""
+    if isinstance(text, bool):
+        raise ValueError("'%s' is not a size" % text)
     if isinstance(text, int):
-        return text
-    match = _SIZE_RE.match(str(text))
-    unit = match.group(2).upper() if match else None
-    if not match or unit not in _SIZE_UNITS:
-        raise ValueError("'%s' is not a size; write a number and a unit such as '512MiB', '10GiB' or '2TiB'" % text)
-    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+        number, unit = text, ''
+    else:
+        match = _SIZE_RE.match(str(text))
+        unit = match.group(2).upper() if match else None
+        if not match or unit not in _SIZE_UNITS:
+            raise ValueError("'%s' is not a size; write a number and a binary unit such as '512MiB', '10GiB' or '2TiB' "
+                             "(G, GB and GiB all mean 1024^3 bytes, as in Ansible's human_to_bytes)" % text)
+        number = match.group(1)
+    value = float(number) * _SIZE_UNITS[unit] if '.' in str(number) else int(number) * _SIZE_UNITS[unit]
+    if value != int(value):
+        raise ValueError("'%s' is not a whole number of bytes" % text)
+    value = int(value)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError("'%s' is not a positive size" % text)
+    if value > UINT64_MAX:
+        raise ValueError("'%s' is larger than any size the array can take (uint64)" % text)
+    return value
+
+
+def allocated_size(num_bytes):
+    """The size the array allocates for a request: rounded up to the next whole allocation unit (256 MiB)."""
+    return -(-num_bytes // ALLOCATION_UNIT) * ALLOCATION_UNIT
 
 
 def format_size(num_bytes):
@@ -143,6 +185,44 @@ def format_size(num_bytes):
         if num_bytes and num_bytes % factor == 0:
             return '%d%s' % (num_bytes // factor, unit)
     return '%dB' % num_bytes
+
+
+# Volume names as the array takes them: up to 31 characters (WSAPI name31, CLI createvv) of these characters.
+NAME_MAX_LENGTH = 31
+_NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
+
+
+def name_problem(name):
+    """Why the array would refuse ``name`` for a new volume, or None."""
+    if len(name) > NAME_MAX_LENGTH:
+        return 'it has %d characters; the array takes at most %d' % (len(name), NAME_MAX_LENGTH)
+    if not _NAME_RE.match(name):
+        return 'it may hold only letters, digits, ".", "-" and "_"'
+    return None
+
+
+def parse_point_in_time(text):
+    """An ISO 8601 point in time (a copy's when_synced as modules return it) -> (aware datetime, has fraction).
+    No time zone means UTC. ValueError otherwise."""
+    value = str(text).strip()
+    try:
+        when = datetime.fromisoformat(value[:-1] + '+00:00' if value.endswith('Z') else value)
+    except ValueError:
+        raise ValueError("'%s' is not an ISO 8601 point in time such as '2024-05-01T12:00:00+00:00' "
+                         "(use the when_synced the module returns for the copy)" % text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when, '.' in value
+
+
+def same_point_in_time(when_synced, restore_point):
+    """Whether a copy's WhenSynced is ``restore_point`` ((datetime, has fraction)), to the precision the point gives."""
+    if when_synced is None:
+        return False
+    point, fractional = restore_point
+    if fractional:
+        return when_synced == point
+    return when_synced.replace(microsecond=0) == point.replace(microsecond=0)
 
 
 _DURATION_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
@@ -174,6 +254,7 @@ class Volume:
     copy_of: Optional[str] = None
     operational_status: List[int] = field(default_factory=list)
     cpg: Optional[str] = None
+    space_used: Optional[int] = None     # a snapshot's SpaceConsumed, as last recounted (UpdateDeltaSnapshotSpace)
     path: object = None
 
     @property
@@ -219,7 +300,12 @@ class Copy:
 
     @property
     def kind(self):
-        return KIND_BY_COPY_TYPE.get(self.copy_type, 'unknown')
+        return copy_kind(self.copy_type, self.replica_type)
+
+    @property
+    def resyncable(self):
+        """A physical copy the array keeps associated (Resync, Start Copy, Detach work on it)."""
+        return self.kind == 'physical' and self.copy_type == COPY_TYPE_UNSYNC_ASSOC
 
 
 @dataclass
@@ -301,8 +387,12 @@ def copy_view(copy, target_volume=None):
             'mode': decode(MODE, copy.mode), 'sync_maintained': copy.sync_maintained,
             'when_synced': copy.when_synced.isoformat() if copy.when_synced is not None else None,
             'percent_synced': copy.percent_synced}
+    if copy.kind == 'physical':
+        view['resyncable'] = copy.resyncable
     if target_volume is not None:
         view['read_only'] = target_volume.read_only
+        if target_volume.space_used is not None:
+            view['space_used'] = target_volume.space_used
     return view
 
 

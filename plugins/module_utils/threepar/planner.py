@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
-    CopyBroken, InUse, InvalidRequest, NotFound)
+    CopyBroken, InUse, InvalidRequest, NotFound, Unsupported)
 
 CREATE_OR_MODIFY = 'CreateOrModifyElementFromStoragePool'
 RETURN_TO_POOL = 'ReturnToStoragePool'
 CREATE_REPLICA = 'CreateReplica'
 MODIFY_SYNC = 'ModifySynchronization'
 UPDATE_SPACE = 'UpdateDeltaSnapshotSpace'
+ATTACH_REPLICA = 'AttachReplica'
+# The recount of snapshot space (updatesnapspace) invokes a method but changes no data and no configuration.
+RECOUNT = 'recount snapshot space'
+NON_CHANGING_OPERATIONS = frozenset([RECOUNT])
 
 VOLUME_STATES = ('present', 'absent')
 COPY_STATES = ('present', 'absent', 'restored', 'detached', 'halted')
@@ -39,13 +43,14 @@ class Action:
 
 
 def changes(actions):
-    return any(a.method for a in actions)
+    return any(a.method and a.operation not in NON_CHANGING_OPERATIONS for a in actions)
 
 
 # ---------------------------------------------------------------- volumes
 
 def plan_volume(want, state):
-    """want: name, state, cpg, size (bytes), provisioning, snap_cpg, snap_size (bytes), snap_percent, force."""
+    """want: name, state, cpg, size (bytes, as the array allocates it: model.allocated_size), provisioning, snap_cpg,
+    snap_size (bytes), snap_percent, force."""
     volume = state.volumes.get(want['name'])
     if want['state'] == 'absent':
         return [] if volume is None else _delete_volume(volume, want.get('force'), state)
@@ -87,8 +92,15 @@ def _create_volume(want, state):
     name = want['name']
     missing = [k for k in ('cpg', 'size') if not want.get(k)]
     if missing:
-        raise InvalidRequest('create', 'volume %s' % name, 'it does not exist and %s not given' % ' and '.join(missing)
-                             + (' is' if len(missing) == 1 else ' are'), 'Set cpg and size to create it.')
+        raise InvalidRequest('create', 'volume %s' % name, 'it does not exist, and creating it needs %s' % ' and '.join(missing),
+                             'Set cpg and size to create it.')
+    problem = m.name_problem(name)
+    if problem:
+        raise InvalidRequest('create', 'volume %s' % name, 'the array would refuse the name: %s' % problem,
+                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % m.NAME_MAX_LENGTH)
+    if want['size'] > m.MAX_VOLUME_SIZE:
+        raise InvalidRequest('create', 'volume %s' % name, 'size %s is above the largest volume the array makes (%s)'
+                             % (m.format_size(want['size']), m.format_size(m.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')
     _require_pool(want['cpg'], state, 'cpg', name)
     if want.get('snap_cpg'):
         _require_pool(want['snap_cpg'], state, 'snap_cpg', name)
@@ -114,6 +126,9 @@ def _update_volume(want, volume, state):
             raise InvalidRequest('shrink', 'volume %s' % name, 'it has %s and %s is smaller; a volume can only grow'
                                  % (m.format_size(volume.size), m.format_size(want['size'])),
                                  'Set size to %s or more.' % m.format_size(volume.size))
+        if want['size'] > m.MAX_VOLUME_SIZE:
+            raise InvalidRequest('grow', 'volume %s' % name, 'size %s is above the largest volume the array makes (%s)'
+                                 % (m.format_size(want['size']), m.format_size(m.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')
         actions.append(Action('grow volume', name, CREATE_OR_MODIFY, {'name': name, 'size': want['size']}))
     space = (state.snap_spaces or {}).get(name) or m.SnapSpace(name)
     differs = ((want.get('snap_cpg') and want['snap_cpg'] != space.snap_cpg)
@@ -130,12 +145,18 @@ def _update_volume(want, volume, state):
 
 
 def _dependants(name, state):
-    """Copies of ``name``, deepest first (a snapshot of a snapshot goes before its source)."""
-    ordered = []
+    """What must go before ``name`` can: physical copies first (a detached one keeps its data and its own snapshots;
+    with a resyncable one goes the resync snapshot the array keeps for it), then snapshots, deepest first."""
+    physical, virtual = [], []
     for copy in state.copies_of(name):
-        ordered.extend(_dependants(copy.target, state))
-        ordered.append(copy)
-    return ordered
+        if copy.kind == 'physical':
+            if not (copy.resyncable and copy.sync_state == m.SS_FROZEN):
+                virtual.extend(_dependants(copy.target, state))
+            physical.append(copy)
+        else:
+            virtual.extend(_dependants(copy.target, state))
+            virtual.append(copy)
+    return physical + virtual
 
 
 def _delete_volume(volume, force, state):
@@ -151,13 +172,13 @@ def _delete_volume(volume, force, state):
             'and detach its physical copies.')
     actions = []
     for copy in dependants:
-        if copy.kind == 'physical' and copy.sync_state == m.SS_FROZEN:
+        if copy.resyncable and copy.sync_state == m.SS_FROZEN:
             # A complete physical copy holds the data on its own: keep it as an independent volume.
             actions.append(_modify(copy, m.OP_DETACH, 'detach copy'))
             continue
         if copy.kind == 'physical' and copy.sync_state in m.SYNC_STATES_IN_TRANSIT:
             actions.append(_modify(copy, m.OP_STOP_COPY, 'stop copy'))
-        actions.append(Action('delete copy', copy.target, RETURN_TO_POOL, {'name': copy.target}))
+        actions.append(_delete_copy(copy.target))
     actions.append(Action('delete volume', name, RETURN_TO_POOL, {'name': name}))
     return actions
 
@@ -165,32 +186,57 @@ def _delete_volume(volume, force, state):
 # ---------------------------------------------------------------- copies
 
 def _modify(copy, operation, label):
-    return Action(label, copy.target, MODIFY_SYNC, {'source': copy.source, 'name': copy.target, 'operation': operation})
+    return Action(label, copy.target, MODIFY_SYNC, {'source': copy.source, 'name': copy.target, 'operation': operation,
+                                                    'resyncable': copy.resyncable})
 
 
 def _wait(copy):
     return Action('wait for copy', copy.target, None, {'source': copy.source, 'name': copy.target})
 
 
+def _delete_copy(name):
+    return Action('delete copy', name, RETURN_TO_POOL, {'name': name})
+
+
 def _obj(want):
     return '%s copy %s of %s' % (want['type'], want['name'], want['source'])
 
 
+def _resyncable(want):
+    return want['type'] == 'physical' and want.get('resyncable') is not False
+
+
 def validate_copy(want):
-    """Checks that need no array: state/type pairs and options that belong to one kind."""
+    """Checks that need no array: state/type pairs, options that belong to one kind, names, the restore guard."""
     kind, state = want['type'], want['state']
     if STATE_KINDS.get(state, kind) != kind:
         raise InvalidRequest('converge', _obj(want), 'state %s applies to %s copies only' % (state, STATE_KINDS[state]),
                              'Use type: %s, or another state.' % STATE_KINDS[state])
-    if kind == 'virtual' and want.get('target_cpg'):
-        raise InvalidRequest('converge', _obj(want), 'target_cpg applies to physical copies only (a snapshot lives in '
-                             "its source's snapshot space)", 'Remove target_cpg, or set snap_cpg on the source volume.')
-    if kind == 'physical' and want.get('read_only') is not None:
-        raise InvalidRequest('converge', _obj(want), 'read_only applies to virtual copies only', 'Remove read_only.')
-    if want.get('update_space') and (kind != 'virtual' or want.get('max_age') is None):
-        raise InvalidRequest('converge', _obj(want), 'update_space chooses how a stale virtual copy is refreshed '
-                             '(UpdateDeltaSnapshotSpace instead of Resync) and needs max_age',
-                             'Set type: virtual and max_age, or remove update_space.')
+    problem = m.name_problem(want['name'])
+    if problem:
+        raise InvalidRequest('converge', _obj(want), 'the name %r cannot be a volume name: %s' % (want['name'], problem),
+                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % m.NAME_MAX_LENGTH)
+    if kind == 'virtual':
+        for option in ('target_cpg', 'target_provisioning', 'resyncable'):
+            if want.get(option) is not None:
+                raise InvalidRequest('converge', _obj(want), '%s applies to physical copies only (a snapshot lives in '
+                                     "its source's snapshot space)" % option, 'Remove %s.' % option)
+    else:
+        for option in ('read_only', 'restore_point'):
+            if want.get(option) is not None:
+                raise InvalidRequest('converge', _obj(want), '%s applies to virtual copies only' % option, 'Remove %s.' % option)
+        if want.get('update_space'):
+            raise InvalidRequest('converge', _obj(want), 'update_space recounts the space used by snapshots (virtual copies)',
+                                 'Remove update_space.')
+        if want.get('max_age') is not None and not _resyncable(want):
+            raise InvalidRequest('converge', _obj(want), 'max_age refreshes a copy by Resync, which a one-shot copy '
+                                 '(resyncable: false) does not have', 'Remove max_age, or set resyncable: true.')
+    if state == 'restored' and want.get('restore_point') is None:
+        raise InvalidRequest('converge', _obj(want), 'state restored needs restore_point, the point in time (when_synced) '
+                             'of the snapshot to promote; without it every later run would promote the snapshot again',
+                             "Set restore_point to the snapshot's when_synced as threepar_snapshot or threepar_info return it.")
+    if want.get('restore_point') is not None and state != 'restored':
+        raise InvalidRequest('converge', _obj(want), 'restore_point applies to state restored only', 'Remove restore_point.')
 
 
 def copy_reads(wants, state):
@@ -199,13 +245,27 @@ def copy_reads(wants, state):
     for want in wants:
         if want['state'] not in ('present', 'detached') or state.copy_to(want['name']) or want['name'] in state.volumes:
             continue
-        if want['type'] == 'virtual':
-            reads.add('snap_spaces')
-        else:
+        if want['type'] == 'virtual' or _resyncable(want):
+            reads.add('snap_spaces')    # a snapshot, and the resync snapshot of a resyncable clone, need SA/SD space
+        if want['type'] == 'physical':
             reads.add('pools')
             if not want.get('target_cpg'):
                 reads.add('allocations')
     return reads
+
+
+def copy_detail_reads(wants, state):
+    """Volumes whose size, provisioning and OperationalStatus the plan needs (one GetInstance each, only for the
+    copies that need it): the sources of physical copies to create, and named targets with no association."""
+    names = set()
+    for want in wants:
+        if want['type'] != 'physical' or state.copy_to(want['name']) is not None:
+            continue
+        if want['name'] in state.volumes:
+            names.add(want['name'])
+        elif want['state'] in ('present', 'detached') and want['source'] in state.volumes:
+            names.add(want['source'])
+    return names
 
 
 def plan_copies(wants, state, now):
@@ -216,11 +276,16 @@ def plan_copies(wants, state, now):
     actions = []
     for want in wants:
         actions.extend(plan_copy(want, state, now))
+    recount = [w['name'] for w in wants if w.get('update_space') and w['state'] != 'absent']
+    if recount:
+        # After everything else: the recount sees the snapshots this task created or refreshed.
+        actions.append(Action(RECOUNT, ', '.join(recount), UPDATE_SPACE, {'names': recount}))
     return actions
 
 
 def plan_copy(want, state, now):
-    """want: source, name, type, state, max_age (seconds), target_cpg, read_only, update_space."""
+    """want: source, name, type, state, max_age (seconds), target_cpg, target_provisioning, resyncable, read_only,
+    restore_point ((datetime, has fraction)), update_space."""
     validate_copy(want)
     copy = state.copy_to(want['name'])
     if copy is not None and copy.source != want['source']:
@@ -231,6 +296,10 @@ def plan_copy(want, state, now):
     if copy.kind != want['type']:
         raise InvalidRequest('converge', _obj(want), 'it exists as a %s copy; the type of a copy cannot change' % copy.kind,
                              'Set type: %s, or delete it (state: absent) and create it again.' % copy.kind)
+    if copy.kind == 'physical' and want['state'] == 'present' and copy.resyncable != _resyncable(want):
+        kind = 'a resyncable' if copy.resyncable else 'a one-shot'
+        raise InvalidRequest('converge', _obj(want), 'it exists as %s physical copy; that cannot change' % kind,
+                             'Set resyncable: %s, or delete it (state: absent) and create it again.' % str(copy.resyncable).lower())
     volume = state.volumes.get(want['name'])
     if want.get('read_only') is not None and volume is not None and volume.read_only != want['read_only'] \
             and want['state'] != 'absent':
@@ -244,16 +313,37 @@ def plan_copy(want, state, now):
     return _plan_settled(want, copy, now)
 
 
+def _independent_volume(want, volume):
+    """A volume named like the copy, with no association to the source: what the array shows after a one-shot copy
+    finished, a Detach or a Stop Copy (and after an interrupted earlier run). The array keeps no mark of which."""
+    name, state = want['name'], want['state']
+    if volume.copy_of and volume.copy_of != want['source']:
+        raise InvalidRequest('converge', _obj(want), 'a volume named %s exists and is a copy of %s' % (name, volume.copy_of),
+                             'Choose another name, or check source.')
+    if want['type'] == 'virtual':
+        raise InvalidRequest('converge', _obj(want), 'a volume named %s exists and is not a snapshot of %s' % (name, want['source']),
+                             'Choose another name, or manage %s with smis.threepar.threepar_volume.' % name)
+    if state in ('detached', 'halted'):
+        return []
+    if state == 'absent':
+        raise InvalidRequest('delete', _obj(want), '%s is an independent volume now (a finished one-shot copy, a detached or a '
+                             'halted copy, or another volume): the array no longer shows it as a copy of %s' % (name, want['source']),
+                             'Delete it with smis.threepar.threepar_volume (state: absent) if it is no longer needed.')
+    if m.OS_ERROR in volume.operational_status:
+        raise InvalidRequest('converge', _obj(want), '%s exists but its data is incomplete (the copy into it was halted or failed)'
+                             % name, 'Delete it with smis.threepar.threepar_volume (state: absent) and run the task again.')
+    if _resyncable(want):
+        raise InvalidRequest('converge', _obj(want), '%s exists as an independent volume, not as a resyncable copy of %s (a '
+                             'detached or one-shot copy, or an earlier run interrupted before the copy started)' % (name, want['source']),
+                             'Set resyncable: false to keep it as it is, or delete it with smis.threepar.threepar_volume and run again.')
+    return []    # a finished one-shot copy: present
+
+
 def _plan_without_association(want, state):
     name, source, kind = want['name'], want['source'], want['type']
     volume = state.volumes.get(name)
     if volume is not None:
-        if want['state'] == 'detached' or (want['state'] == 'present' and kind == 'physical' and volume.copy_of == source):
-            return []    # a promoted physical copy, or one the array no longer associates (UnSyncUnAssoc after the copy)
-        if want['state'] == 'absent' and volume.copy_of == source:
-            return [Action('delete copy', name, RETURN_TO_POOL, {'name': name})]
-        raise InvalidRequest('converge', _obj(want), 'a volume named %s exists and is not a copy of %s' % (name, source),
-                             'Choose another name, or manage %s with smis.threepar.threepar_volume.' % name)
+        return _independent_volume(want, volume)
     if want['state'] == 'absent':
         return []
     if want['state'] in ('restored', 'halted'):
@@ -262,29 +352,42 @@ def _plan_without_association(want, state):
     source_volume = state.volumes.get(source)
     if source_volume is None:
         raise NotFound('create', _obj(want), 'source volume %s does not exist' % source, 'Check source, or create the volume first.')
-    if kind == 'virtual':
+    if source_volume.copy_of:
+        raise InvalidRequest('create', _obj(want), '%s is itself a copy of %s; copies are made of base volumes'
+                             % (source, source_volume.copy_of), 'Set source to a base volume.')
+    one_shot = want['state'] == 'detached' or not _resyncable(want)
+    if kind == 'virtual' or not one_shot:
         space = (state.snap_spaces or {}).get(source)
         if space is None or not space.snap_cpg:
-            raise InvalidRequest('create', _obj(want), 'volume %s has no snapshot space (SA/SD)' % source,
-                                 'Set snap_cpg on it with smis.threepar.threepar_volume first.')
-        args = {'source': source, 'name': name, 'copy_type': m.COPY_TYPE_VIRTUAL, 'read_only': bool(want.get('read_only'))}
+            needs = 'a snapshot' if kind == 'virtual' else 'the resync snapshot a resyncable physical copy keeps'
+            raise InvalidRequest('create', _obj(want), 'volume %s has no snapshot space (SA/SD) for %s' % (source, needs),
+                                 'Set snap_cpg on it with smis.threepar.threepar_volume first'
+                                 + ('.' if kind == 'virtual' else ', or set resyncable: false for a one-shot copy.'))
+    if kind == 'virtual':
+        if want.get('read_only'):
+            raise Unsupported('create', _obj(want), "the array's SMI-S provider cannot make a read-only snapshot (CreateReplica's "
+                              'TargetSettingGoal takes only BaseID); nothing was changed',
+                              'Create it with the 3PAR CLI (createsv -ro %s %s), or remove read_only.' % (name, source))
+        args = {'source': source, 'name': name, 'copy_type': m.COPY_TYPE_VIRTUAL}
         return [Action('create virtual copy', name, CREATE_REPLICA, args)]
     pool = want.get('target_cpg') or source_volume.cpg
     if not pool or pool not in (state.pools or {}):
         raise NotFound('create', _obj(want), 'target CPG %s does not exist on the array' % pool,
                        'Set target_cpg to an existing CPG (%s).' % ', '.join(sorted(state.pools or {})))
-    actions = [Action('create physical copy', name, CREATE_REPLICA,
-                      {'source': source, 'name': name, 'copy_type': m.COPY_TYPE_PHYSICAL, 'pool': pool})]
-    if want['state'] == 'detached':
-        actions.append(Action('detach copy', name, MODIFY_SYNC, {'source': source, 'name': name, 'operation': m.OP_DETACH}))
-    return actions
+    provisioning = want.get('target_provisioning') or source_volume.provisioning
+    copy_type = m.COPY_TYPE_UNSYNC_UNASSOC if one_shot else m.COPY_TYPE_UNSYNC_ASSOC
+    # The array copies into an existing volume of the source's size (AttachReplica): create it first.
+    target = {'name': name, 'pool': pool, 'size': source_volume.size, 'element_type': m.ELEMENT_TYPE_BY_PROVISIONING[provisioning],
+              'goal': {}, 'copy_target': True}
+    return [Action('create target volume', name, CREATE_OR_MODIFY, target),
+            Action('create physical copy', name, ATTACH_REPLICA, {'source': source, 'name': name, 'copy_type': copy_type})]
 
 
 def _plan_broken(want, copy):
     if want['state'] == 'absent':
-        return [Action('delete copy', copy.target, RETURN_TO_POOL, {'name': copy.target})]
+        return [_delete_copy(copy.target)]
     if want['state'] == 'halted':
-        return []    # a halted physical copy is Broken: that is the end state asked for
+        return []    # a copy that failed is not copying: nothing to halt
     raise CopyBroken('converge', _obj(want), 'it is Broken (a create, resync, copy or restore failed) and the array refuses to resync it',
                      'Delete it (state: absent) and create it again.', sync_state='Broken')
 
@@ -292,19 +395,19 @@ def _plan_broken(want, copy):
 def _plan_in_transit(want, copy):
     """Initialized, ResyncInProgress, CopyInProgress, RestoreInProgress: the array is already on its way."""
     state = want['state']
+    restoring = copy.sync_state == m.SS_RESTORE_IN_PROGRESS
     if state == 'halted':
-        if copy.sync_state == m.SS_RESTORE_IN_PROGRESS:
-            return [_wait(copy)]
-        return [_modify(copy, m.OP_STOP_COPY, 'stop copy')]
+        return [_wait(copy)] if restoring else [_modify(copy, m.OP_STOP_COPY, 'stop copy')]
     if state == 'absent':
-        if copy.kind == 'physical' and copy.sync_state != m.SS_RESTORE_IN_PROGRESS:
-            return [_modify(copy, m.OP_STOP_COPY, 'stop copy'), Action('delete copy', copy.target, RETURN_TO_POOL, {'name': copy.target})]
-        return [_wait(copy), Action('delete copy', copy.target, RETURN_TO_POOL, {'name': copy.target})]
-    if state == 'restored' and copy.sync_state != m.SS_RESTORE_IN_PROGRESS:
-        return [_wait(copy), _modify(copy, m.OP_RESTORE, 'restore copy')]
-    if state == 'detached':
+        if copy.kind == 'physical' and not restoring:
+            return [_modify(copy, m.OP_STOP_COPY, 'stop copy'), _delete_copy(copy.target)]
+        return [_wait(copy), _delete_copy(copy.target)]
+    if state == 'restored':
+        # A promote under way is the one asked for, or another run's: never promote twice.
+        return [_wait(copy)]
+    if state == 'detached' and copy.resyncable:
         return [_wait(copy), _modify(copy, m.OP_DETACH, 'detach copy')]
-    return [_wait(copy)]
+    return [_wait(copy)]    # a one-shot copy is independent by itself once copied
 
 
 def is_stale(copy, max_age, now):
@@ -313,19 +416,23 @@ def is_stale(copy, max_age, now):
     return copy.when_synced is None or (now - copy.when_synced).total_seconds() > max_age
 
 
+def restore_is_due(want, copy):
+    """The restore guard: promote only while the snapshot still holds the point in time the task names. A promote
+    moves WhenSynced to its completion time (Table 57), as does a Resync: after either, a re-run promotes nothing."""
+    return m.same_point_in_time(copy.when_synced, want['restore_point'])
+
+
 def _plan_settled(want, copy, now):
-    """Idle (snapshot), Frozen (physical copy), Synchronized (snapshot right after a restore)."""
+    """Idle (snapshot), Frozen (physical copy), Synchronized (accepted as settled)."""
     state = want['state']
     if state == 'absent':
-        return [Action('delete copy', copy.target, RETURN_TO_POOL, {'name': copy.target})]
+        return [_delete_copy(copy.target)]
     if state == 'restored':
-        return [] if copy.sync_state == m.SS_SYNCHRONIZED else [_modify(copy, m.OP_RESTORE, 'restore copy')]
+        return [_modify(copy, m.OP_RESTORE, 'restore copy')] if restore_is_due(want, copy) else []
     if state == 'detached':
         return [_modify(copy, m.OP_DETACH, 'detach copy')]
     if state == 'halted':
         return []    # not copying: nothing to halt
     if not is_stale(copy, want.get('max_age'), now):
         return []
-    if want.get('update_space'):
-        return [Action('update snapshot space', copy.target, UPDATE_SPACE, {'name': copy.target})]
     return [_modify(copy, m.OP_RESYNC, 'resync copy')]

@@ -26,7 +26,8 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inven
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter import Waiter
 
 VOLUME_WAIT_TIMEOUT = 600
-COPY_KEYS = ('source', 'name', 'type', 'state', 'max_age', 'target_cpg', 'read_only', 'update_space')
+COPY_KEYS = ('source', 'name', 'type', 'state', 'max_age', 'target_cpg', 'target_provisioning', 'resyncable', 'read_only',
+             'restore_point', 'update_space')
 
 
 def _parse(parser, value, option, obj):
@@ -49,7 +50,8 @@ def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_
         executor.run(actions)
     except ThreeparError as exc:
         exc.details.setdefault('actions', executor.done)
-        exc.details.setdefault('changed', any(step['method'] for step in executor.done))
+        exc.details.setdefault('changed', any(step['method'] and step['operation'] not in planner.NON_CHANGING_OPERATIONS
+                                              for step in executor.done))
         raise
     finally:
         if events is not None:
@@ -58,7 +60,7 @@ def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_
 
 
 def _finish(module, result, actions, before, after, warnings=()):
-    result['changed'] = any(step['method'] for step in actions)
+    result['changed'] = any(step['method'] and step['operation'] not in planner.NON_CHANGING_OPERATIONS for step in actions)
     result['actions'] = actions
     if module._diff:  # pylint: disable=protected-access
         result['diff'] = {'before': before, 'after': after}
@@ -70,11 +72,14 @@ def _finish(module, result, actions, before, after, warnings=()):
 # ---------------------------------------------------------------- threepar_volume
 
 def volume_want(params):
+    """The desired volume; size as the array will allocate it (whole 256 MiB units), so that a size that needs rounding
+    converges in one run and is unchanged after."""
     name = params['name']
+    size = _parse(m.parse_size, params.get('size'), 'size', 'volume %s' % name)
     return {'name': name, 'state': params['state'], 'cpg': params.get('cpg'),
-            'size': _parse(m.parse_size, params.get('size'), 'size', 'volume %s' % name),
+            'size': m.allocated_size(size) if size is not None else None,
             'provisioning': params.get('provisioning'), 'snap_cpg': params.get('snap_cpg'),
-            'snap_size': _parse(m.parse_size, params.get('snap_size'), 'snap_size', 'volume %s' % name),
+            'snap_size': _parse(lambda text: m.parse_size(text, allow_zero=True), params.get('snap_size'), 'snap_size', 'volume %s' % name),
             'snap_percent': params.get('snap_percent'), 'force': params.get('force')}
 
 
@@ -135,6 +140,7 @@ def copy_wants(params):
                 raise InvalidRequest('read', 'copy %s' % (want['name'] or '(unnamed)'), '%s is not given' % key,
                                      'Set %s on each entry of copies, or at the top level.' % key)
         want['max_age'] = _parse(m.parse_duration, want['max_age'], 'max_age', 'copy %s' % want['name'])
+        want['restore_point'] = _parse(m.parse_point_in_time, want['restore_point'], 'restore_point', 'copy %s' % want['name'])
         wants.append(want)
     return wants
 
@@ -143,39 +149,61 @@ def _copy_view(state, want):
     copy = state.copy_to(want['name'])
     volume = state.volumes.get(want['name'])
     if copy is not None:
-        return m.copy_view(copy, volume)
-    if volume is not None:
-        # No association: a promoted (detached) physical copy, now an independent volume.
-        return {'source': want['source'], 'name': volume.name, 'type': 'physical', 'detached': True, 'copy_of': volume.copy_of,
+        view = m.copy_view(copy, volume)
+    elif volume is not None:
+        # No association: an independent volume now (a finished one-shot copy, a detached or a halted copy).
+        view = {'source': want['source'], 'name': volume.name, 'type': want['type'], 'detached': True, 'copy_of': volume.copy_of,
                 'sync_state': None}
-    return {}
+    else:
+        return {}
+    if want['state'] == 'restored' and copy is not None:
+        view['restore_point'] = want['restore_point'][0].isoformat()
+    return view
 
 
 def _copy_diff_view(view):
-    keys = ('source', 'name', 'type', 'sync_state', 'when_synced', 'read_only', 'detached')
+    keys = ('source', 'name', 'type', 'resyncable', 'sync_state', 'when_synced', 'read_only', 'detached')
     return dict((k, view[k]) for k in keys if k in view)
 
 
-END_SYNC_STATE = {('virtual', 'present'): 'Idle', ('virtual', 'restored'): 'Synchronized', ('physical', 'present'): 'Frozen',
-                  ('physical', 'halted'): 'Broken'}
+# What a copy shows once the steps planned for it are done, by the last step that changes it. Absent: no key.
+AFTER_STEP = {
+    'create virtual copy': {'sync_state': 'Idle', 'when_synced': '(new point in time)', 'read_only': False},
+    'resync copy': {'when_synced': '(new point in time)'},
+    'restore copy': {'sync_state': 'Idle', 'when_synced': '(time the promote completes)'},
+    'detach copy': {'sync_state': None, 'detached': True},
+    'stop copy': {'sync_state': None, 'detached': True},
+}
 
 
 def _predicted_copy(want, before, actions):
-    mine = [a for a in actions if a.target == want['name']]
-    if not mine:
-        return before
+    """The copy after the planned steps (check mode and --diff), from the plan itself."""
+    mine = [a for a in actions if a.target == want['name'] and a.method]
     if want['state'] == 'absent':
-        return {}
+        return {} if mine else before
     after = dict(before) if before else {'source': want['source'], 'name': want['name'], 'type': want['type']}
-    if want['type'] == 'virtual' and not before:
-        after['read_only'] = bool(want.get('read_only'))
-    if want['state'] == 'detached':
-        after.update(detached=True, sync_state=None)
-    elif any(a.operation != 'stop copy' or want['state'] == 'halted' for a in mine):
-        after['sync_state'] = END_SYNC_STATE.get((want['type'], want['state']), after.get('sync_state'))
-    if any(a.operation in ('resync copy', 'update snapshot space') or a.operation.startswith('create') for a in mine):
-        after['when_synced'] = '(new point in time)'
-    return after
+    for action in mine:
+        if action.operation == 'create physical copy':
+            resyncable = action.args['copy_type'] == m.COPY_TYPE_UNSYNC_ASSOC
+            after.update(resyncable=resyncable, when_synced='(time the copy completes)',
+                         sync_state='Frozen' if resyncable else None, detached=None if resyncable else True)
+        else:
+            after.update(AFTER_STEP.get(action.operation, {}))
+    if want['state'] == 'halted' and any(a.operation == 'wait for copy' for a in actions if a.target == want['name']):
+        after.update(AFTER_STEP['stop copy'])
+    return dict((k, v) for k, v in after.items() if v is not None or k == 'sync_state')
+
+
+def _restores_not_due(wants, copies, actions):
+    """(want, why) for each state: restored whose snapshot the guard kept from being promoted again."""
+    planned = set(a.target for a in actions)
+    for want in wants:
+        copy = copies.get(want['name'])
+        if want['state'] != 'restored' or copy is None or want['name'] in planned:
+            continue
+        when = copy.when_synced.isoformat() if copy.when_synced is not None else 'none'
+        yield want, ('not promoted: its point in time (when_synced %s) is not restore_point %s, so it was promoted (or '
+                     'refreshed) after that point' % (when, want['restore_point'][0].isoformat()))
 
 
 def _performed(actions, done):
@@ -193,7 +221,9 @@ def run_snapshot(module, conn=None):
     inventory = Inventory(client, COPY_VOLUME_PROPERTIES)
     state = inventory.read('volumes', 'copies')
     state = inventory.read(*planner.copy_reads(wants, state))
+    state = inventory.read_details(planner.copy_detail_reads(wants, state))
     actions = planner.plan_copies(wants, state, datetime.now(timezone.utc))
+    state_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
     before = dict((w['name'], _copy_view(state, w)) for w in wants)
     done, jobs_left, warnings, created = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'])
     if module.check_mode or not actions:
@@ -202,9 +232,13 @@ def run_snapshot(module, conn=None):
     else:
         # One read for all the changes where the methods' answers tell the rest (inventory.after_copy_changes).
         state = inventory.after_copy_changes(_performed(actions, done), created)
+        if any(step['operation'] == planner.RECOUNT for step in done):
+            state = inventory.refresh('allocations')    # the space the recount found (SpaceConsumed)
         views = dict((w['name'], _copy_view(state, w)) for w in wants)
         after = dict((n, _copy_diff_view(v)) for n, v in views.items())
     before = dict((n, _copy_diff_view(v)) for n, v in before.items())
+    for want, reason in _restores_not_due(wants, state_before, actions):
+        views[want['name']] = dict(views[want['name']], restore=reason)
     result = {'copies': [views[w['name']] for w in wants], 'jobs': jobs_left}
     if not params.get('copies'):
         name = wants[0]['name']

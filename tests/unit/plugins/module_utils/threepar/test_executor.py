@@ -108,3 +108,82 @@ def test_wait_false_leaves_the_job_and_holds_later_steps():
     done = run.run([RESYNC, DELETE])
     assert [d['operation'] for d in done] == ['resync copy'] and run.jobs_left == ['TPD:JOB:1']
     assert not [c for c in client.calls if c[0] in ('GetInstance', 'DeleteInstance')]
+
+
+# ---------------------------------------------------------------- settings, physical copies, refusals that must undo
+
+SETTING = CIMInstanceName('TPD_StorageSetting', {'InstanceID': '3PAR:StorageSetting:Client1'}, namespace='root/tpd')
+CAPABILITIES = CIMInstanceName('TPD_StorageCapabilities', {'InstanceID': '3PAR:Capabilities:RAID-5'}, namespace='root/tpd')
+NEW_VOLUME = CIMInstanceName('TPD_StorageVolume', {'DeviceID': '9'}, namespace='root/tpd')
+
+
+class ArrayClient(ScriptedClient):
+    """Answers per method: ``answers`` {method: (rc, out) or an exception}."""
+
+    def __init__(self, answers):
+        super().__init__(0, [(7, [2, 17])])
+        self.answers = answers
+
+    def enumerate_names(self, classname, what):
+        self.calls.append(('EnumerateInstanceNames', classname))
+        return [CAPABILITIES] if classname == 'TPD_StorageCapabilities' else [SERVICE]
+
+    def invoke(self, method, target, params, verb, what):
+        self.calls.append(('InvokeMethod', method, dict(params)))
+        answer = self.answers.get(method, (0, {}))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def modify_instance(self, instance, properties, what):
+        self.calls.append(('ModifyInstance', instance.path, dict(instance.properties.items()), tuple(properties)))
+
+
+def test_goal_is_a_setting_made_by_create_setting_then_deleted():
+    """M312 p32: CreateSetting, ModifyInstance of its properties, the method with Goal = a reference, then delete it."""
+    client = ArrayClient({'CreateSetting': (0, {'NewSetting': SETTING}),
+                          planner.CREATE_OR_MODIFY: (0, {'TheElement': NEW_VOLUME})})
+    action = planner.Action('create volume', 'db01', planner.CREATE_OR_MODIFY,
+                            {'name': 'db01', 'pool': 'FC_r5', 'size': 1024 ** 3, 'element_type': 5, 'goal': {'DSPName': 'FC_r5'}})
+    executor(client).run([action])
+    calls = [c[:2] if c[0] != 'ModifyInstance' else c for c in client.calls]
+    assert [c[0] for c in calls] == ['EnumerateInstanceNames', 'InvokeMethod', 'ModifyInstance', 'EnumerateInstanceNames',
+                                     'InvokeMethod', 'DeleteInstance']
+    assert client.calls[2][1] == SETTING and client.calls[2][3] == ('DSPName',)
+    create = client.calls[4][2]
+    assert create['Goal'] == SETTING and create['Size'] == 1024 ** 3 and create['ElementType'] == 5
+    assert client.calls[-1] == ('DeleteInstance', '3PAR:StorageSetting:Client1')
+
+
+def test_refused_attach_deletes_the_target_volume_it_created():
+    client = ArrayClient({planner.CREATE_OR_MODIFY: (0, {'TheElement': NEW_VOLUME}), planner.ATTACH_REPLICA: (4, {})})
+    create = planner.Action('create target volume', 'clone', planner.CREATE_OR_MODIFY,
+                            {'name': 'clone', 'pool': 'FC_r5', 'size': 1024 ** 3, 'element_type': 5, 'goal': {}})
+    attach = planner.Action('create physical copy', 'clone', planner.ATTACH_REPLICA, {'source': 'vol1', 'name': 'clone', 'copy_type': 4})
+    with pytest.raises(MethodFailed, match='not compatible') as caught:
+        executor(client).run([create, attach])
+    assert client.calls[-1] == ('InvokeMethod', planner.RETURN_TO_POOL, {'TheElement': NEW_VOLUME})
+    assert 'deleted again' in caught.value.details['cleanup']
+    attach_call = [c for c in client.calls if c[1] == planner.ATTACH_REPLICA][0][2]
+    assert attach_call['TargetElement'] == NEW_VOLUME and attach_call['CopyType'] == 4
+
+
+def test_size_not_supported_names_the_nearest_size():
+    client = ArrayClient({planner.CREATE_OR_MODIFY: (4097, {'Size': 16 * 1024 ** 4})})
+    action = planner.Action('grow volume', 'vol1', planner.CREATE_OR_MODIFY, {'name': 'vol1', 'size': 20 * 1024 ** 4})
+    with pytest.raises(InvalidRequest, match='cannot make a volume of 20TiB. Set size to 16TiB'):
+        executor(client).run([action])
+
+
+def test_delete_of_a_copy_already_gone_is_done():
+    client = ArrayClient({planner.RETURN_TO_POOL: NotFound('delete', 'copy snap1', 'no volume with DeviceID 2')})
+    done = executor(client).run([DELETE])
+    assert done == [{'operation': 'delete copy', 'target': 'snap1', 'method': 'ReturnToStoragePool', 'note': 'already gone'}]
+
+
+def test_recount_passes_every_snapshot_of_the_task():
+    client = ArrayClient({planner.UPDATE_SPACE: (4096, {'Job': JOB})})
+    recount = planner.Action(planner.RECOUNT, 'snap1, vol1', planner.UPDATE_SPACE, {'names': ['snap1', 'vol1']})
+    executor(client).run([recount])
+    params = [c for c in client.calls if c[0] == 'InvokeMethod'][0][2]
+    assert [p.keybindings['DeviceID'] for p in params['SnapshotVolume']] == ['2', '1']

@@ -11,7 +11,7 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar import mode
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, PermissionDenied, ThreeparError
 
-PHYSICAL = planner.Action('create physical copy', 'c1', planner.CREATE_REPLICA, {'name': 'c1', 'source': 'v1', 'copy_type': 5})
+PHYSICAL = planner.Action('create physical copy', 'c1', planner.ATTACH_REPLICA, {'name': 'c1', 'source': 'v1', 'copy_type': 4})
 VIRTUAL = planner.Action('create virtual copy', 's1', planner.CREATE_REPLICA, {'name': 's1', 'source': 'v1', 'copy_type': 4})
 DELETE = planner.Action('delete copy', 's1', planner.RETURN_TO_POOL, {'name': 's1'})
 
@@ -20,7 +20,7 @@ def resync(target):
     return planner.Action('resync copy', target, planner.MODIFY_SYNC, {'source': 'v1', 'name': target, 'operation': m.OP_RESYNC})
 
 
-STATE = m.ArrayState(volumes={}, copies=[m.Copy('v1', 's1', m.COPY_TYPE_VIRTUAL, m.SS_IDLE), m.Copy('v1', 'c1', m.COPY_TYPE_PHYSICAL, m.SS_FROZEN)])
+STATE = m.ArrayState(volumes={}, copies=[m.Copy('v1', 's1', m.COPY_TYPE_VIRTUAL, m.SS_IDLE), m.Copy('v1', 'c1', m.COPY_TYPE_UNSYNC_ASSOC, m.SS_FROZEN, replica_type=m.REPLICA_TYPE_FULL_COPY)])
 
 
 @pytest.mark.parametrize('actions, expected', [
@@ -29,7 +29,7 @@ STATE = m.ArrayState(volumes={}, copies=[m.Copy('v1', 's1', m.COPY_TYPE_VIRTUAL,
     ([resync('s1')], False),      # a snapshot resync is instant
     ([resync('c1')], True),
     ([VIRTUAL, PHYSICAL], True),
-    ([planner.Action('update snapshot space', 's1', planner.UPDATE_SPACE, {'name': 's1'})], True),
+    ([planner.Action(planner.RECOUNT, 's1', planner.UPDATE_SPACE, {'names': ['s1']})], True),
     ([planner.Action('wait for copy', 'c1', None, {})], False),
 ])
 def test_only_plans_with_a_job_starting_method_are_worth_a_subscription(actions, expected):

@@ -5,15 +5,49 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar import mode
 
 @pytest.mark.parametrize('text,expected', [
     ('10GiB', 10 * 1024 ** 3), ('512MiB', 512 * 1024 ** 2), ('1 TiB', 1024 ** 4), ('2G', 2 * 1024 ** 3),
-    ('1GB', 10 ** 9), ('4096', 4096), (4096, 4096), ('1.5GiB', 3 * 512 * 1024 ** 2)])
+    ('1GB', 1024 ** 3), ('10gb', 10 * 1024 ** 3), ('4096', 4096), (4096, 4096), ('1.5GiB', 3 * 512 * 1024 ** 2), ('513B', 513)])
 def test_parse_size(text, expected):
+    """Every unit is binary, as in Ansible's human_to_bytes (GB = G = GiB)."""
     assert m.parse_size(text) == expected
 
 
-@pytest.mark.parametrize('text', ['ten', '10XB', '', 'GiB'])
+@pytest.mark.parametrize('text', ['ten', '10XB', '', 'GiB', '-1GiB', '1e3'])
 def test_parse_size_rejects(text):
     with pytest.raises(ValueError, match='512MiB'):
         m.parse_size(text)
+
+
+@pytest.mark.parametrize('text,reason', [('0', 'not a positive size'), ('0GiB', 'not a positive size'),
+                                         ('0.1B', 'not a whole number of bytes'), (2 ** 64, 'uint64'), ('17179869184TiB', 'uint64')])
+def test_parse_size_refuses_what_the_array_cannot_take(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        m.parse_size(text)
+    assert m.parse_size('0', allow_zero=True) == 0
+
+
+@pytest.mark.parametrize('requested,allocated', [(513, 256 * 1024 ** 2), (1000 * 1024 ** 2, 1024 ** 3), (1024 ** 3, 1024 ** 3),
+                                                 (1024 ** 3 + 1, 1024 ** 3 + 256 * 1024 ** 2)])
+def test_allocated_size_rounds_up_to_whole_chunklets(requested, allocated):
+    assert m.allocated_size(requested) == allocated
+
+
+@pytest.mark.parametrize('name,problem', [('db01-snap.1_a', None), ('x' * 31, None), ('x' * 32, 'at most 31'),
+                                          ('db 01', 'only letters'), ('db/01', 'only letters'), ('', 'only letters')])
+def test_name_problem(name, problem):
+    found = m.name_problem(name)
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_point_in_time_precision():
+    when = m.parse_point_in_time('2024-05-01T12:00:00.250000+00:00')[0]
+    assert m.same_point_in_time(when, m.parse_point_in_time('2024-05-01T12:00:00Z'))
+    assert m.same_point_in_time(when, m.parse_point_in_time('2024-05-01T12:00:00'))
+    assert m.same_point_in_time(when, m.parse_point_in_time('2024-05-01T12:00:00.250+00:00'))
+    assert not m.same_point_in_time(when, m.parse_point_in_time('2024-05-01T12:00:00.251+00:00'))
+    assert m.same_point_in_time(when, m.parse_point_in_time('2024-05-01T14:00:00+02:00'))
+    assert not m.same_point_in_time(None, m.parse_point_in_time('2024-05-01T12:00:00Z'))
+    with pytest.raises(ValueError, match='ISO 8601'):
+        m.parse_point_in_time('yesterday')
 
 
 @pytest.mark.parametrize('text,expected', [('24h', 86400), ('90m', 5400), ('45s', 45), ('1d12h', 129600), ('2w', 1209600),

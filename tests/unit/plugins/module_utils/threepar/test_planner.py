@@ -7,19 +7,20 @@ import pytest
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
-    CopyBroken, InUse, InvalidRequest, NotFound)
+    CopyBroken, InUse, InvalidRequest, NotFound, Unsupported)
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 GIB = 1024 ** 3
-KIND = {'virtual': m.COPY_TYPE_VIRTUAL, 'physical': m.COPY_TYPE_PHYSICAL}
+# kind -> (CopyType, ReplicaType): a snapshot, a resyncable physical copy (createvvcopy -s), a one-shot physical copy.
+KIND = {'virtual': (4, 4), 'physical': (4, 2), 'oneshot': (5, 2)}
 
 
 def array(copies=(), extra_volumes=(), snap_cpg='FC_r5'):
     """vol1 (10 GiB in FC_r5, snapshot space in snap_cpg) plus the targets of ``copies``."""
     volumes = {'vol1': m.Volume('vol1', size=10 * GIB, cpg='FC_r5')}
-    for copy in copies:
-        volumes[copy.target] = m.Volume(copy.target, size=10 * GIB, copy_of=copy.source,
-                                        cpg='FC_r5' if copy.copy_type == m.COPY_TYPE_PHYSICAL else None)
+    for item in copies:
+        volumes[item.target] = m.Volume(item.target, size=10 * GIB, copy_of=item.source,
+                                        cpg='FC_r5' if item.kind == 'physical' else None)
     for vol in extra_volumes:
         volumes[vol.name] = vol
     return m.ArrayState(volumes=volumes, copies=list(copies),
@@ -29,13 +30,24 @@ def array(copies=(), extra_volumes=(), snap_cpg='FC_r5'):
 
 def copy(kind, sync_state, name='snap1', age_hours=1, source='vol1'):
     when = NOW - timedelta(hours=age_hours) if age_hours is not None else None
-    return m.Copy(source=source, target=name, copy_type=KIND[kind], sync_state=sync_state, when_synced=when)
+    copy_type, replica_type = KIND[kind]
+    return m.Copy(source=source, target=name, copy_type=copy_type, replica_type=replica_type, sync_state=sync_state,
+                  when_synced=when)
+
+
+def point(hours_ago, fraction=False):
+    """A restore_point as copy_wants parses it."""
+    when = NOW - timedelta(hours=hours_ago)
+    return m.parse_point_in_time(when.isoformat() if fraction else when.replace(microsecond=0).isoformat())
 
 
 def want_copy(**kw):
     want = {'source': 'vol1', 'name': 'snap1', 'type': 'virtual', 'state': 'present', 'max_age': None,
-            'target_cpg': None, 'read_only': None, 'update_space': False}
+            'target_cpg': None, 'target_provisioning': None, 'resyncable': None, 'read_only': None,
+            'restore_point': None, 'update_space': False}
     want.update(kw)
+    if want['state'] == 'restored' and 'restore_point' not in kw:
+        want['restore_point'] = point(1)
     return want
 
 
@@ -44,33 +56,42 @@ def steps(actions):
 
 
 CREATE_V = ('create virtual copy', 'snap1', 'CreateReplica')
-CREATE_P = ('create physical copy', 'snap1', 'CreateReplica')
+CREATE_T = ('create target volume', 'snap1', 'CreateOrModifyElementFromStoragePool')
+ATTACH = ('create physical copy', 'snap1', 'AttachReplica')
 RESYNC = ('resync copy', 'snap1', 'ModifySynchronization')
 RESTORE = ('restore copy', 'snap1', 'ModifySynchronization')
 DETACH = ('detach copy', 'snap1', 'ModifySynchronization')
 STOP = ('stop copy', 'snap1', 'ModifySynchronization')
 DELETE = ('delete copy', 'snap1', 'ReturnToStoragePool')
 WAIT = ('wait for copy', 'snap1', None)
-UPDATE = ('update snapshot space', 'snap1', 'UpdateDeltaSnapshotSpace')
+RECOUNT = ('recount snapshot space', 'snap1', 'UpdateDeltaSnapshotSpace')
+ONESHOT = dict(type='physical', resyncable=False)
 
 # (id, desired, existing copy or None, expected steps)
 COPY_CASES = [
     # missing copies
     ('virtual-missing-present', want_copy(), None, [CREATE_V]),
-    ('physical-missing-present', want_copy(type='physical'), None, [CREATE_P]),
-    ('physical-missing-detached', want_copy(type='physical', state='detached'), None, [CREATE_P, DETACH]),
+    ('physical-missing-present', want_copy(type='physical'), None, [CREATE_T, ATTACH]),
+    ('oneshot-missing-present', want_copy(**ONESHOT), None, [CREATE_T, ATTACH]),
+    ('physical-missing-detached', want_copy(type='physical', state='detached'), None, [CREATE_T, ATTACH]),
     ('missing-absent', want_copy(state='absent'), None, []),
-    # SyncState Idle (snapshot at rest)
+    # SyncState Idle (snapshot at rest, also after a promote: Table 57)
     ('idle-present', want_copy(), copy('virtual', m.SS_IDLE), []),
     ('idle-fresh-max-age', want_copy(max_age=86400), copy('virtual', m.SS_IDLE, age_hours=1), []),
     ('idle-stale-max-age', want_copy(max_age=3600), copy('virtual', m.SS_IDLE, age_hours=25), [RESYNC]),
-    ('idle-stale-update-space', want_copy(max_age=3600, update_space=True), copy('virtual', m.SS_IDLE, age_hours=25), [UPDATE]),
-    ('idle-restored', want_copy(state='restored'), copy('virtual', m.SS_IDLE), [RESTORE]),
+    ('idle-update-space', want_copy(update_space=True), copy('virtual', m.SS_IDLE, age_hours=25), [RECOUNT]),
+    ('idle-stale-update-space', want_copy(max_age=3600, update_space=True), copy('virtual', m.SS_IDLE, age_hours=25),
+     [RESYNC, RECOUNT]),
+    ('idle-restored-at-restore-point', want_copy(state='restored'), copy('virtual', m.SS_IDLE, age_hours=1), [RESTORE]),
+    ('idle-restored-exact-point', want_copy(state='restored', restore_point=point(1, fraction=True)),
+     copy('virtual', m.SS_IDLE, age_hours=1), [RESTORE]),
+    ('idle-restored-after-promote', want_copy(state='restored', restore_point=point(2)), copy('virtual', m.SS_IDLE, age_hours=1), []),
     ('idle-absent', want_copy(state='absent'), copy('virtual', m.SS_IDLE), [DELETE]),
-    # Synchronized (snapshot right after a restore)
-    ('synchronized-restored', want_copy(state='restored'), copy('virtual', m.SS_SYNCHRONIZED), []),
+    # Synchronized: settled (the other reading of Table 42); the restore guard decides, not the state
+    ('synchronized-restored-after-promote', want_copy(state='restored', restore_point=point(3)), copy('virtual', m.SS_SYNCHRONIZED), []),
+    ('synchronized-restored-due', want_copy(state='restored'), copy('virtual', m.SS_SYNCHRONIZED), [RESTORE]),
     ('synchronized-present', want_copy(), copy('virtual', m.SS_SYNCHRONIZED), []),
-    # Frozen (physical copy at rest)
+    # Frozen (resyncable physical copy at rest)
     ('frozen-present', want_copy(type='physical'), copy('physical', m.SS_FROZEN), []),
     ('frozen-stale', want_copy(type='physical', max_age=3600), copy('physical', m.SS_FROZEN, age_hours=2), [RESYNC]),
     ('frozen-never-synced', want_copy(type='physical', max_age=3600), copy('physical', m.SS_FROZEN, age_hours=None), [RESYNC]),
@@ -85,10 +106,14 @@ COPY_CASES = [
     ('initialized-halted', want_copy(type='physical', state='halted'), copy('physical', m.SS_INITIALIZED), [STOP]),
     ('copy-in-progress-detached', want_copy(type='physical', state='detached'), copy('physical', m.SS_COPY_IN_PROGRESS), [WAIT, DETACH]),
     ('copy-in-progress-absent', want_copy(type='physical', state='absent'), copy('physical', m.SS_COPY_IN_PROGRESS), [STOP, DELETE]),
+    ('oneshot-copying-present', want_copy(**ONESHOT), copy('oneshot', m.SS_RESYNC_IN_PROGRESS, age_hours=None), [WAIT]),
+    ('oneshot-copying-detached', want_copy(type='physical', state='detached'), copy('oneshot', m.SS_RESYNC_IN_PROGRESS), [WAIT]),
+    ('oneshot-copying-halted', want_copy(type='physical', state='halted'), copy('oneshot', m.SS_RESYNC_IN_PROGRESS), [STOP]),
+    ('oneshot-copying-absent', want_copy(type='physical', state='absent'), copy('oneshot', m.SS_RESYNC_IN_PROGRESS), [STOP, DELETE]),
     ('restore-in-progress-restored', want_copy(state='restored'), copy('virtual', m.SS_RESTORE_IN_PROGRESS), [WAIT]),
     ('restore-in-progress-present', want_copy(), copy('virtual', m.SS_RESTORE_IN_PROGRESS), [WAIT]),
     ('restore-in-progress-absent', want_copy(state='absent'), copy('virtual', m.SS_RESTORE_IN_PROGRESS), [WAIT, DELETE]),
-    ('resync-in-progress-restored', want_copy(state='restored'), copy('virtual', m.SS_RESYNC_IN_PROGRESS), [WAIT, RESTORE]),
+    ('resync-in-progress-restored', want_copy(state='restored'), copy('virtual', m.SS_RESYNC_IN_PROGRESS), [WAIT]),
     # Broken: end states that accept it
     ('broken-absent', want_copy(type='physical', state='absent'), copy('physical', m.SS_BROKEN), [DELETE]),
     ('broken-halted', want_copy(type='physical', state='halted'), copy('physical', m.SS_BROKEN), []),
@@ -98,12 +123,19 @@ COPY_CASES = [
 @pytest.mark.parametrize('want,existing,expected', [c[1:] for c in COPY_CASES], ids=[c[0] for c in COPY_CASES])
 def test_plan_copy(want, existing, expected):
     state = array([existing] if existing else [])
-    assert steps(planner.plan_copy(want, state, NOW)) == expected
+    assert steps(planner.plan_copies([want], state, NOW)) == expected
 
 
 def test_every_sync_state_of_table_42_is_planned():
     covered = {case[2].sync_state for case in COPY_CASES if case[2] is not None} | {m.SS_BROKEN}
     assert covered == set(m.SYNC_STATE)
+
+
+def test_copy_kind_needs_replica_type():
+    """A resyncable clone is CopyType 4 like a snapshot: only ReplicaType tells them apart."""
+    assert copy('virtual', m.SS_IDLE).kind == 'virtual'
+    assert copy('physical', m.SS_FROZEN).kind == 'physical' and copy('physical', m.SS_FROZEN).resyncable
+    assert copy('oneshot', m.SS_RESYNC_IN_PROGRESS).kind == 'physical' and not copy('oneshot', m.SS_INITIALIZED).resyncable
 
 
 ERROR_CASES = [
@@ -112,12 +144,23 @@ ERROR_CASES = [
     ('broken-virtual-restored', want_copy(state='restored'), copy('virtual', m.SS_BROKEN), CopyBroken, 'create it again'),
     ('broken-detached', want_copy(type='physical', state='detached'), copy('physical', m.SS_BROKEN), CopyBroken, 'Broken'),
     ('type-mismatch', want_copy(type='physical'), copy('virtual', m.SS_IDLE), InvalidRequest, 'cannot change'),
+    ('virtual-asked-is-a-clone', want_copy(), copy('physical', m.SS_FROZEN), InvalidRequest, 'exists as a physical copy'),
+    ('resyncable-mismatch', want_copy(**ONESHOT), copy('physical', m.SS_FROZEN), InvalidRequest, 'resyncable physical copy'),
     ('restore-physical', want_copy(type='physical', state='restored'), copy('physical', m.SS_FROZEN), InvalidRequest, 'virtual copies only'),
+    ('restore-without-restore-point', want_copy(state='restored', restore_point=None), copy('virtual', m.SS_IDLE),
+     InvalidRequest, 'needs restore_point'),
+    ('restore-point-without-restored', want_copy(restore_point=point(1)), copy('virtual', m.SS_IDLE), InvalidRequest,
+     'state restored only'),
     ('detach-virtual', want_copy(state='detached'), copy('virtual', m.SS_IDLE), InvalidRequest, 'physical copies only'),
     ('halt-virtual', want_copy(state='halted'), copy('virtual', m.SS_IDLE), InvalidRequest, 'physical copies only'),
     ('target-cpg-virtual', want_copy(target_cpg='FC_r5'), None, InvalidRequest, 'physical copies only'),
+    ('resyncable-virtual', want_copy(resyncable=True), None, InvalidRequest, 'physical copies only'),
     ('read-only-physical', want_copy(type='physical', read_only=True), None, InvalidRequest, 'virtual copies only'),
-    ('update-space-without-max-age', want_copy(update_space=True), copy('virtual', m.SS_IDLE), InvalidRequest, 'max_age'),
+    ('update-space-physical', want_copy(type='physical', update_space=True), None, InvalidRequest, 'snapshots'),
+    ('max-age-oneshot', want_copy(max_age=60, **ONESHOT), None, InvalidRequest, 'one-shot'),
+    ('read-only-create-unsupported', want_copy(read_only=True), None, Unsupported, 'createsv -ro'),
+    ('name-too-long', want_copy(name='x' * 32), None, InvalidRequest, 'at most 31'),
+    ('name-bad-character', want_copy(name='snap 1'), None, InvalidRequest, 'letters, digits'),
     ('restore-missing', want_copy(state='restored'), None, NotFound, 'does not exist'),
     ('halt-missing', want_copy(type='physical', state='halted'), None, NotFound, 'does not exist'),
     ('unknown-source', want_copy(source='nope'), None, NotFound, 'source volume nope does not exist'),
@@ -143,44 +186,77 @@ def test_read_only_mismatch_on_existing_snapshot_is_refused():
     assert planner.plan_copy(want_copy(read_only=False), state, NOW) == []
 
 
-def test_virtual_copy_needs_snapshot_space():
+@pytest.mark.parametrize('want', [want_copy(), want_copy(type='physical')], ids=['snapshot', 'resyncable-clone'])
+def test_copies_that_keep_a_snapshot_need_snapshot_space(want):
     with pytest.raises(InvalidRequest, match='no snapshot space'):
-        planner.plan_copy(want_copy(), array(snap_cpg=None), NOW)
+        planner.plan_copy(want, array(snap_cpg=None), NOW)
+
+
+def test_oneshot_copy_needs_no_snapshot_space():
+    assert steps(planner.plan_copy(want_copy(**ONESHOT), array(snap_cpg=None), NOW)) == [CREATE_T, ATTACH]
 
 
 def test_name_taken_by_base_volume():
     state = array(extra_volumes=[m.Volume('snap1', size=GIB)])
-    with pytest.raises(InvalidRequest, match='is not a copy of vol1'):
+    with pytest.raises(InvalidRequest, match='is not a snapshot of vol1'):
         planner.plan_copy(want_copy(), state, NOW)
 
 
-def test_detached_copy_stays_detached():
-    state = array(extra_volumes=[m.Volume('snap1', size=GIB)])
-    assert planner.plan_copy(want_copy(type='physical', state='detached'), state, NOW) == []
+# A volume named like a physical copy with no association: a finished one-shot copy, a detached or a halted copy.
+INDEPENDENT_CASES = [
+    ('oneshot-finished-present', want_copy(**ONESHOT), [], None),
+    ('detached-stays-detached', want_copy(type='physical', state='detached'), [], None),
+    ('halted-stays-halted', want_copy(type='physical', state='halted'), [m.OS_ERROR], None),
+    ('resyncable-asked', want_copy(type='physical'), [], 'not as a resyncable copy'),
+    ('incomplete-data', want_copy(**ONESHOT), [m.OS_ERROR], 'incomplete'),
+    ('absent-is-not-guessed', want_copy(type='physical', state='absent'), [], 'threepar_volume'),
+]
 
 
-def test_physical_copy_defaults_to_source_cpg_and_read_only_passes_through():
-    create = planner.plan_copy(want_copy(type='physical'), array(), NOW)[0]
-    assert create.args == {'source': 'vol1', 'name': 'snap1', 'copy_type': 5, 'pool': 'FC_r5'}
-    create = planner.plan_copy(want_copy(read_only=True), array(), NOW)[0]
-    assert create.args['read_only'] is True and create.args['copy_type'] == 4
+@pytest.mark.parametrize('want,status,refusal', [c[1:] for c in INDEPENDENT_CASES], ids=[c[0] for c in INDEPENDENT_CASES])
+def test_independent_volume_of_the_copy_name(want, status, refusal):
+    state = array(extra_volumes=[m.Volume('snap1', size=10 * GIB, operational_status=status)])
+    if refusal is None:
+        assert planner.plan_copy(want, state, NOW) == []
+    else:
+        with pytest.raises(InvalidRequest, match=refusal):
+            planner.plan_copy(want, state, NOW)
+
+
+def test_physical_copy_creates_its_target_like_the_source():
+    state = array()
+    state.volumes['vol1'].thin = False
+    target, attach = planner.plan_copy(want_copy(type='physical'), state, NOW)
+    assert target.args == {'name': 'snap1', 'pool': 'FC_r5', 'size': 10 * GIB, 'element_type': 2, 'goal': {}, 'copy_target': True}
+    assert attach.args == {'source': 'vol1', 'name': 'snap1', 'copy_type': 4}
+    target, attach = planner.plan_copy(want_copy(type='physical', state='detached', target_cpg='SSD_r6',
+                                                 target_provisioning='thin'), state, NOW)
+    assert (target.args['pool'], target.args['element_type'], attach.args['copy_type']) == ('SSD_r6', 5, 5)
 
 
 def test_plan_copies_in_order_and_rejects_duplicates():
     state = array([copy('virtual', m.SS_IDLE, name='a'), copy('virtual', m.SS_IDLE, name='b', age_hours=48)])
-    wants = [want_copy(name='a'), want_copy(name='b', max_age=86400), want_copy(name='c')]
+    wants = [want_copy(name='a', update_space=True), want_copy(name='b', max_age=86400), want_copy(name='c', update_space=True)]
     assert steps(planner.plan_copies(wants, state, NOW)) == [
-        ('resync copy', 'b', 'ModifySynchronization'), ('create virtual copy', 'c', 'CreateReplica')]
+        ('resync copy', 'b', 'ModifySynchronization'), ('create virtual copy', 'c', 'CreateReplica'),
+        ('recount snapshot space', 'a, c', 'UpdateDeltaSnapshotSpace')]
     with pytest.raises(InvalidRequest, match='a named more than once'):
         planner.plan_copies([want_copy(name='a'), want_copy(name='a')], state, NOW)
+
+
+def test_recount_changes_nothing():
+    actions = planner.plan_copies([want_copy(update_space=True)], array([copy('virtual', m.SS_IDLE)]), NOW)
+    assert steps(actions) == [RECOUNT] and not planner.changes(actions)
 
 
 def test_copy_reads_only_what_creation_needs():
     state = array([copy('virtual', m.SS_IDLE)])
     assert planner.copy_reads([want_copy()], state) == set()
     assert planner.copy_reads([want_copy(name='new')], state) == {'snap_spaces'}
-    assert planner.copy_reads([want_copy(name='new', type='physical')], state) == {'pools', 'allocations'}
-    assert planner.copy_reads([want_copy(name='new', type='physical', target_cpg='SSD_r6')], state) == {'pools'}
+    assert planner.copy_reads([want_copy(name='new', type='physical')], state) == {'snap_spaces', 'pools', 'allocations'}
+    assert planner.copy_reads([want_copy(name='new', target_cpg='SSD_r6', **ONESHOT)], state) == {'pools'}
+    assert planner.copy_detail_reads([want_copy(name='new', type='physical'), want_copy()], state) == {'vol1'}
+    assert planner.copy_detail_reads([want_copy(type='physical')], array(extra_volumes=[m.Volume('snap1')])) == {'snap1'}
 
 
 # ---------------------------------------------------------------- volumes
@@ -202,11 +278,13 @@ VOLUME_CASES = [
      [('grow volume', 'vol1', planner.CREATE_OR_MODIFY), ('set snapshot space', 'vol1', planner.CREATE_OR_MODIFY)]),
     ('absent', want_volume(state='absent'), [], [('delete volume', 'vol1', planner.RETURN_TO_POOL)]),
     ('absent-missing', want_volume(name='nope', state='absent'), [], []),
+    # Physical copies first (detaching a clone takes its resync snapshot with it), then snapshots deepest first.
     ('absent-force', want_volume(state='absent', force=True),
      [copy('virtual', m.SS_IDLE, name='s1'), copy('physical', m.SS_FROZEN, name='p1'), copy('physical', m.SS_COPY_IN_PROGRESS, name='p2'),
-      copy('virtual', m.SS_IDLE, name='s1a', source='s1')],
-     [('delete copy', 's1a', planner.RETURN_TO_POOL), ('delete copy', 's1', planner.RETURN_TO_POOL),
-      ('detach copy', 'p1', planner.MODIFY_SYNC), ('stop copy', 'p2', planner.MODIFY_SYNC), ('delete copy', 'p2', planner.RETURN_TO_POOL),
+      copy('virtual', m.SS_IDLE, name='s1a', source='s1'), copy('oneshot', m.SS_RESYNC_IN_PROGRESS, name='p3')],
+     [('detach copy', 'p1', planner.MODIFY_SYNC), ('stop copy', 'p2', planner.MODIFY_SYNC), ('delete copy', 'p2', planner.RETURN_TO_POOL),
+      ('stop copy', 'p3', planner.MODIFY_SYNC), ('delete copy', 'p3', planner.RETURN_TO_POOL),
+      ('delete copy', 's1a', planner.RETURN_TO_POOL), ('delete copy', 's1', planner.RETURN_TO_POOL),
       ('delete volume', 'vol1', planner.RETURN_TO_POOL)]),
 ]
 
@@ -220,7 +298,9 @@ VOLUME_ERRORS = [
     ('shrink', want_volume(size=GIB), [], InvalidRequest, 'can only grow'),
     ('unknown-cpg', want_volume(name='new', cpg='NOPE'), [], NotFound, 'CPG NOPE'),
     ('unknown-snap-cpg', want_volume(name='new', snap_cpg='NOPE'), [], NotFound, 'CPG NOPE'),
-    ('create-without-size', want_volume(name='new', size=None), [], InvalidRequest, 'size not given'),
+    ('create-without-size', want_volume(name='new', size=None), [], InvalidRequest, 'creating it needs size'),
+    ('create-too-large', want_volume(name='new', size=17 * 1024 * GIB), [], InvalidRequest, 'largest volume'),
+    ('create-bad-name', want_volume(name='a/b'), [], InvalidRequest, 'refuse the name'),
     ('move-cpg', want_volume(cpg='SSD_r6'), [], InvalidRequest, 'cannot be moved'),
     ('change-provisioning', want_volume(provisioning='full'), [], InvalidRequest, 'fixed at creation'),
     ('delete-with-copies', want_volume(state='absent'), [copy('virtual', m.SS_IDLE)], InUse, 'force: true'),
