@@ -25,7 +25,7 @@ GROUP = 'rcg_it'
 LAYOUT = {
     'protect_volumes': [{'name': 'it_data', 'cpg': 'FC_r5', 'size': '256MiB', 'snap_cpg': 'FC_r5'},
                         {'name': 'it_logs', 'cpg': 'FC_r5', 'size': '128MiB', 'snap_cpg': 'FC_r5'}],
-    'protect_snapshots': {'name_suffix': '.snap', 'max_age': '24h', 'read_only': True},
+    'protect_snapshots': {'name_suffix': '.snap', 'max_age': '24h'},
     'protect_rcopy_groups': [{'name': GROUP, 'target': '3PAR-B', 'members': [
         {'volume': 'it_data', 'remote_volume': 'it_data_dr'}, {'volume': 'it_logs', 'remote_volume': 'it_logs_dr'}]}],
 }

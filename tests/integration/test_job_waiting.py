@@ -20,13 +20,15 @@ def _writes(run):
 def test_physical_copy_with_indications_subscribes_and_unsubscribes(play):
     run = play.run('snapshot', {'source': 'jw-src', 'name': 'jw-clone', 'type': 'physical', 'job_indications': 'always'})
     assert run.result.get('failed') is not True, run
-    assert run.result['copy']['sync_state'] == 'Frozen' and run.result['actions'][0]['job_state'] == 'Completed'
+    assert run.result['copy']['sync_state'] == 'Frozen' and run.result['actions'][1]['job_state'] == 'Completed'
     writes = _writes(run)
     creates = [w for w in writes if w[0] == 'CreateInstance']
     deletes = [w for w in writes if w[0] == 'DeleteInstance']
-    invoke = writes.index(('InvokeMethod', 'CreateReplica', 0))
-    # The subscription before the method, all of it removed after (job deletion is the other DeleteInstance).
-    assert writes[:3] == creates and len(creates) == 3 and invoke == 3, writes
+    invoke = writes.index(('InvokeMethod', 'AttachReplica', 0))
+    # The subscription before the methods (the target volume, then the copy into it), all of it removed after (job
+    # deletion is the other DeleteInstance).
+    assert writes[:3] == creates and len(creates) == 3 and invoke == 4, writes
+    assert writes[3] == ('InvokeMethod', 'CreateOrModifyElementFromStoragePool', 0)
     assert all(status == 0 for dummy, dummy2, status in writes), writes
     assert len(deletes) == 4 and writes.index(deletes[0]) > invoke
     assert sorted(c[1] for c in creates) == sorted(SUBSCRIPTION_CLASSES) or all(c[1] is None for c in creates)
@@ -41,7 +43,7 @@ def test_auto_falls_back_to_polling_when_the_listener_cannot_start(play):
     run = play.run('snapshot', args)
     assert run.result.get('failed') is not True, run
     assert run.result['copy']['sync_state'] == 'Frozen'
-    assert [w[0] for w in _writes(run)] == ['InvokeMethod', 'DeleteInstance']
+    assert [w[0] for w in _writes(run)] == ['InvokeMethod', 'InvokeMethod', 'DeleteInstance']
     run = play.run('snapshot', dict(args, name='jw-clone3', job_indications='always'))
     assert run.result['failed'] is True and 'job indication listener' in run.result['msg'] and run.methods == []
 
@@ -58,7 +60,7 @@ def test_browse_user_with_auto_is_refused_for_the_method_not_the_subscription(pl
 
 def test_browse_user_waits_for_a_copy_in_progress_by_polling(play, sim):
     # 16 GiB at the simulator's 1 GiB/s (16 s): the copy is still running when the next task starts.
-    assert play.run('volume', {'name': 'jw-big', 'cpg': 'FC_r5', 'size': '16GiB'}).result['changed'] is True
+    assert play.run('volume', {'name': 'jw-big', 'cpg': 'FC_r5', 'size': '16GiB', 'snap_cpg': 'FC_r5'}).result['changed'] is True
     run = play.run('snapshot', {'source': 'jw-big', 'name': 'jw-clone5', 'type': 'physical', 'wait': False})
     assert run.result['jobs'], run
     run = play.run('snapshot', {'source': 'jw-big', 'name': 'jw-clone5', 'type': 'physical'},

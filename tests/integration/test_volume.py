@@ -1,4 +1,7 @@
-"""threepar_volume against the simulator: create, repeat, check mode, diff, grow, delete, repeat delete, refusals."""
+"""threepar_volume against the simulator: create, repeat, check mode, diff, grow, delete, repeat delete, sizes as the
+array allocates them, and refusals that change nothing."""
+
+import pytest
 
 VOL = {'name': 'itvol', 'cpg': 'FC_r5', 'size': '512MiB', 'snap_cpg': 'FC_r5', 'snap_percent': 20}
 
@@ -12,9 +15,12 @@ def test_create_check_mode_plans_and_invokes_nothing(play):
 
 
 def test_create(play):
+    """The snapshot space goes in a StorageSetting made by CreateSetting and passed by reference (M312 p32)."""
     run = play.run('volume', VOL, diff=True)
     assert run.result['changed'] is True, run
-    assert run.methods == ['CreateOrModifyElementFromStoragePool']
+    assert run.methods == ['CreateSetting', 'CreateOrModifyElementFromStoragePool']
+    operations = [r['operation'] for r in run.requests]
+    assert 'ModifyInstance' in operations and operations.count('DeleteInstance') == 1    # the setting is set, then removed
     volume = run.result['volume']
     assert (volume['size'], volume['cpg'], volume['provisioning'], volume['snap_cpg'], volume['snap_percent']) == \
         ('512MiB', 'FC_r5', 'thin', 'FC_r5', 20)
@@ -74,3 +80,39 @@ def test_module_defaults_group(play, sim):
                    extra_vars={'array_port': sim.https_port, 'array_password': '3pardata', 'array_ca': sim.cert})
     assert run.result['volume']['changed'] is True
     assert run.result['info']['query_result'] == '256MiB'
+
+
+def test_size_is_compared_as_the_array_rounds_it(play):
+    """1000 MiB is allocated as 1 GiB (whole 256 MiB units): one run converges, the next changes nothing."""
+    args = {'name': 'itround', 'cpg': 'FC_r5', 'size': '1000MiB'}
+    run = play.run('volume', args, check=True, diff=True)
+    assert run.result['diff']['after']['size'] == '1GiB' and run.methods == []
+    run = play.run('volume', args)
+    assert run.result['volume']['size'] == '1GiB', run
+    for size in ('1000MiB', '1GiB', '1G', '1GB', '800MiB'):
+        run = play.run('volume', dict(args, size=size))
+        assert run.result['changed'] is False and run.methods == [], (size, run.result)
+    run = play.run('volume', dict(args, size='1025MiB'))
+    assert run.methods == ['CreateOrModifyElementFromStoragePool'] and run.result['volume']['size'] == '1280MiB'
+    run = play.run('volume', {'name': 'itbytes', 'cpg': 'FC_r5', 'size': '513B'})
+    assert run.result['volume']['size'] == '256MiB'
+    assert play.run('volume', {'name': 'itbytes', 'cpg': 'FC_r5', 'size': '513B'}).methods == []
+
+
+@pytest.mark.parametrize('size,reason', [
+    ('0', 'not a positive size'), ('0GiB', 'not a positive size'), ('0.1B', 'not a whole number of bytes'),
+    ('-5GiB', 'is not a size'), ('ten', 'is not a size'), ('99999999999999999999999', 'uint64'),
+    ('17TiB', 'largest volume'),
+])
+def test_bad_size_is_a_clear_error_and_no_request(play, size, reason):
+    run = play.run('volume', {'name': 'itbad', 'cpg': 'FC_r5', 'size': size})
+    assert run.result['failed'] is True and reason in run.result['msg'], run.result
+    assert 'size' in run.result['msg'] and 'Traceback' not in run.result['msg']
+    assert run.methods == []
+    if reason != 'largest volume':
+        assert run.requests == []    # refused while reading the task, before connecting
+
+
+def test_bad_name_is_refused(play):
+    run = play.run('volume', {'name': 'x' * 32, 'cpg': 'FC_r5', 'size': '1GiB'})
+    assert run.result['failed'] is True and 'at most 31' in run.result['msg'] and run.methods == []
