@@ -78,7 +78,8 @@ class Module:
 def params(sim, **extra):
     base = dict(host='127.0.0.1', port=sim.info['https_port'], protocol='https', username=USER, password=PASSWORD,
                 validate_certs=True, ca_path=sim.cert, namespace='root/tpd', timeout=60,
-                source=None, name=None, type='virtual', state='present', max_age=None, target_cpg=None, read_only=None,
+                source=None, name=None, type='virtual', state='present', max_age=None, target_cpg=None, target_provisioning=None,
+                resyncable=None, restore_point=None, read_only=None,
                 update_space=False, copies=None, wait=True, wait_timeout=600, job_indications='never', listener_host=None)
     base.update(extra)
     return base

@@ -68,21 +68,26 @@ volumes:
             "snap_cpg": "FC_r5", "snap_size": null, "snap_percent": 20, "copy_of": null, "read_only": false,
             "wwn": "60002AC0000000000000000000000001", "device_id": "1", "operational_status": ["OK"]}]
 copies:
-  description: Every local copy (C(TPD_StorageSynchronized)) with decoded states.
+  description:
+    - Every local copy (C(TPD_StorageSynchronized)) with decoded states. C(type) comes from CopyType and ReplicaType
+      together (a resyncable physical copy is CopyType UnSyncAssoc like a snapshot, with ReplicaType Full Copy);
+      physical copies also carry C(resyncable). The resync snapshot the array keeps for a resyncable physical copy is
+      listed as a virtual copy of the source.
+    - C(when_synced) of a snapshot is the restore point O(smis.threepar.threepar_snapshot#module:restore_point) takes.
   returned: when O(gather) has V(copies)
   type: list
   elements: dict
   sample: [{"source": "db01", "name": "db01-snap", "type": "virtual", "copy_type": "UnSyncAssoc", "replica_type": "After Delta",
             "sync_state": "Idle", "copy_state": "Inactive", "progress_status": "Completed", "sync_type": "Snapshot",
             "mode": "Synchronous", "sync_maintained": false, "when_synced": "2024-05-01T12:00:00+00:00", "percent_synced": 100,
-            "read_only": true}]
+            "read_only": false}]
 jobs:
   description: Jobs on the array (C(TPD_ConcreteJob)), those left by O(ignore:wait=false) among them.
   returned: when O(gather) has V(jobs)
   type: list
   elements: dict
   sample: [{"job_id": "TPD:JOB:3", "job_state": "Running", "operational_status": ["OK"], "percent_complete": 40,
-            "error_description": null, "method": "CreateReplica", "target": "db01-clone"}]
+            "error_description": null, "method": "AttachReplica", "target": "db01-clone"}]
 system:
   description: The storage system.
   returned: when O(gather) has V(system)

@@ -37,13 +37,13 @@ options:
     description:
       - V(present), the copy exists (refreshed when older than O(max_age)).
       - V(absent), the copy does not exist.
-      - V(restored) (virtual), the snapshot is promoted into its source (C(ModifySynchronization) Restore), once:
+      - V(restored) (virtual), the snapshot is promoted into its source (C(ModifySynchronization) Restore), once,
         only while the snapshot still holds O(restore_point), which O(state=restored) requires. The array keeps no
         mark of a finished promote; a promote moves the snapshot's C(when_synced) to the time it completed, so a
         second run, or a run after new host writes, promotes nothing.
       - V(detached) (physical), the copy is an independent volume (Detach of a resyncable copy); a missing copy is
         created as a one-shot copy, which the array makes independent when the copy completes.
-      - V(halted) (physical), the background copy is stopped (Stop Copy). The array then drops the association: the
+      - V(halted) (physical), the background copy is stopped (Stop Copy). The array then drops the association, and the
         target stays as an independent volume with incomplete data.
     type: str
     choices: [present, absent, restored, detached, halted]
@@ -64,16 +64,16 @@ options:
     description:
       - Physical copies only; defaults to V(true).
       - V(true), a copy the array keeps associated to its source (C(AttachReplica) CopyType UnSyncAssoc, ReplicaType
-        Full Copy; C(createvvcopy -s)): it can be refreshed (O(max_age)) and detached. The array keeps a resync snapshot
+        Full Copy; C(createvvcopy -s)), which can be refreshed (O(max_age)) and detached. The array keeps a resync snapshot
         of the source for it, so the source needs snapshot space (O(smis.threepar.threepar_volume#module:snap_cpg)).
-      - V(false), a one-shot copy (CopyType UnSyncUnAssoc): once copied, the array drops the association and the target
-        is an independent volume. The module then sees only a volume of that name: a re-run changes nothing, but it
+      - V(false), a one-shot copy (CopyType UnSyncUnAssoc); once copied, the array drops the association and the target
+        is an independent volume. The module then sees only a volume of that name, so a re-run changes nothing, but it
         cannot tell a finished copy from a volume left by a run interrupted before its copy started, and it will not
         delete that volume for O(state=absent) (use M(smis.threepar.threepar_volume)).
     type: bool
   restore_point:
     description:
-      - With O(state=restored), the point in time of the snapshot to promote: its C(when_synced) as this module or
+      - With O(state=restored), the point in time of the snapshot to promote, its C(when_synced) as this module or
         M(smis.threepar.threepar_info) return it, in ISO 8601 (no time zone means UTC). Compared to the second, or
         exactly when it has a fraction of a second.
       - The snapshot is promoted only while its C(when_synced) is this point in time; after the promote (or a
@@ -82,7 +82,7 @@ options:
   read_only:
     description:
       - Whether the snapshot is read-only. The array's SMI-S provider cannot create a read-only snapshot
-        (C(CreateReplica) takes no such setting): V(true) for a snapshot that does not exist yet fails and changes
+        (C(CreateReplica) takes no such setting), so V(true) for a snapshot that does not exist yet fails and changes
         nothing; create it with the 3PAR CLI (C(createsv -ro)). For an existing snapshot, a mismatch is an error.
     type: bool
   update_space:
@@ -275,8 +275,8 @@ copy:
       type: bool
     detached:
       description:
-        - True when the target is an independent volume with no association to the source any more: a detached copy,
-          a one-shot copy that finished, or a halted copy (its data incomplete).
+        - True when the target is an independent volume with no association to the source any more (a detached copy,
+          a one-shot copy that finished, or a halted copy whose data is incomplete).
       type: bool
     space_used:
       description: Bytes the snapshot uses in its source's snapshot space, as recounted by O(update_space).

@@ -37,7 +37,7 @@ options:
   size:
     description:
       - Size, a number and a unit such as V(512MiB), V(10GiB), V(10G) or V(2TiB). Required to create it.
-      - Every unit is binary, as in Ansible's C(human_to_bytes) and the 3PAR CLI: V(10GB), V(10G) and V(10GiB) are all
+      - Every unit is binary, as in Ansible's C(human_to_bytes) and the 3PAR CLI, so V(10GB), V(10G) and V(10GiB) are all
         10 x 1024^3 bytes. A number alone is bytes.
       - The array allocates whole 256 MiB units, so the size is rounded up to the next multiple of 256 MiB and
         compared as rounded (V(1000MiB) makes a 1 GiB volume, and a second run changes nothing). At most V(16TiB).

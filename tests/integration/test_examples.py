@@ -37,7 +37,8 @@ MODULES = sorted(f[:-3] for f in os.listdir(MODULES_DIR) if f.endswith('.py') an
 SEED = {
     'name': '3PAR-A', 'serial': '1111111',
     'volumes': [{'name': n, 'cpg': 'FC_r5', 'size': '1GiB', 'snap_cpg': 'FC_r5'} for n in ('db01', 'db02', 'web01')],
-    'copies': [{'source': 'web01', 'name': 'web01-snap', 'type': 'virtual'}],
+    'copies': [{'source': 'web01', 'name': 'web01-snap', 'type': 'virtual'},
+               {'source': 'db01', 'name': 'db01-before-upgrade', 'type': 'virtual'}],
 }
 # threepar_rcopy_group: the ERP volumes on the production array; their peers on ARRAY-B are created by the group.
 PAIR_SEEDS = {
@@ -52,8 +53,9 @@ ARRAYS = {'threepar_volume': 'fresh_array', 'threepar_rcopy_group': 'array_pair'
 FIRST = {
     'threepar_info': [[], [], []],
     'threepar_snapshot': [
-        ['create virtual copy'], ['create physical copy'], ['restore copy'], ['create physical copy', 'detach copy'],
-        ['create virtual copy', 'create virtual copy', 'delete copy']],
+        ['create virtual copy'], ['create target volume', 'create physical copy'], ['restore copy'],
+        ['create target volume', 'create physical copy'],
+        ['create virtual copy', 'create virtual copy', 'delete copy', 'recount snapshot space']],
     'threepar_volume': [['create volume'], ['grow volume'], ['delete volume']],
     'threepar_rcopy_group': [
         ['create', 'create_replica', 'start'], ['stop', 'set_mode', 'remove_member', 'start'], ['stop', 'failover'],
@@ -63,8 +65,9 @@ FIRST = {
 RERUN = {
     # Read only.
     'threepar_info': [False, False, False],
-    # Everything converged: the nightly snapshot is younger than max_age, the clone is already an independent
-    # volume, db01 had no host write since the restore (a new restore would be a no-op), web01-snap is gone.
+    # Everything converged: the nightly snapshot is younger than max_age, the clone exists, the restore guard keeps
+    # the promoted snapshot from being promoted again, the one-shot copy is an independent volume, web01-snap is gone
+    # (the recount of snapshot space runs again but changes nothing).
     'threepar_snapshot': [False, False, False, False, False],
     # Not idempotent as a play: its last example deletes db01, so a second run creates, grows and deletes it again.
     'threepar_volume': [True, True, True],
@@ -111,10 +114,11 @@ def target_array(task):
 class ExamplePlay:
     """Builds the play of a module's examples and runs it; ``run(again)`` returns the recorded results by tag."""
 
-    def __init__(self, module, arrays, workdir):
+    def __init__(self, module, arrays, workdir, variables=None):
         self.module = module
         self.arrays = arrays
         self.workdir = workdir
+        self.variables = variables or {}
         self.tasks = examples(module)
         self.count = 0
 
@@ -142,7 +146,7 @@ class ExamplePlay:
 
     def playbook(self, again):
         variables = dict(VARIABLES, ansible_python_interpreter=os.path.join(BIN, 'python'),
-                         threepar_ca_path=self.arrays['a'].cert)
+                         threepar_ca_path=self.arrays['a'].cert, **self.variables)
         return [{'name': 'EXAMPLES of %s' % self.module, 'hosts': 'localhost', 'gather_facts': False,
                  'vars': variables, 'tasks': self.expand(self.tasks, again, [])}]
 
@@ -244,10 +248,21 @@ def hosts(tasks):
             yield module_args(task)['host']
 
 
+def decided_variables(module, arrays, workdir):
+    """Variables that stand for a decision recorded before the play (a change ticket): the rollback point of the
+    restore example is the seeded snapshot's point in time as it was before any example ran."""
+    if module != 'threepar_snapshot':
+        return {}
+    query = "copies[?name=='db01-before-upgrade'] | [0].when_synced"
+    run = Playbooks(arrays['a'], workdir).run('info', {'gather': ['copies'], 'query': query})
+    assert run.result['query_result'], run
+    return {'db01_rollback_point': run.result['query_result']}
+
+
 @pytest.mark.parametrize('module', MODULES)
 def test_examples_run_as_written(module, request, tmp_path):
     arrays = request.getfixturevalue(ARRAYS.get(module, 'seeded_array'))
-    play = ExamplePlay(module, arrays, str(tmp_path))
+    play = ExamplePlay(module, arrays, str(tmp_path), decided_variables(module, arrays, str(tmp_path)))
     count = len(list(leaves(play.tasks)))
     # Each task, then the same task again: it succeeds, and converges (the second run changes nothing).
     results = play.run(again=True)
