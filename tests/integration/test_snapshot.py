@@ -87,7 +87,7 @@ def test_restore_promotes_once(play, sim):
     assert run.methods == ['ModifySynchronization'], run
     copy = run.result['copy']
     assert copy['sync_state'] == 'Idle' and copy['when_synced'] > point
-    for _ in range(2):
+    for dummy in range(2):
         run = play.run('snapshot', args, diff=True)
         assert run.result['changed'] is False and run.methods == []
         assert 'not promoted' in run.result['copy']['restore'] and run.result['diff']['before'] == run.result['diff']['after']

@@ -69,6 +69,7 @@ def copy_kind(copy_type, replica_type):
         return 'virtual'
     return 'unknown'
 
+
 SYNC_STATE = {2: 'Initialized', 5: 'ResyncInProgress', 6: 'Synchronized', 10: 'RestoreInProgress', 11: 'Idle',
               12: 'Broken', 14: 'Frozen', 15: 'CopyInProgress'}
 SS_INITIALIZED = 2

@@ -20,7 +20,8 @@ def resync(target):
     return planner.Action('resync copy', target, planner.MODIFY_SYNC, {'source': 'v1', 'name': target, 'operation': m.OP_RESYNC})
 
 
-STATE = m.ArrayState(volumes={}, copies=[m.Copy('v1', 's1', m.COPY_TYPE_VIRTUAL, m.SS_IDLE), m.Copy('v1', 'c1', m.COPY_TYPE_UNSYNC_ASSOC, m.SS_FROZEN, replica_type=m.REPLICA_TYPE_FULL_COPY)])
+STATE = m.ArrayState(volumes={}, copies=[m.Copy('v1', 's1', m.COPY_TYPE_VIRTUAL, m.SS_IDLE),
+                                         m.Copy('v1', 'c1', m.COPY_TYPE_UNSYNC_ASSOC, m.SS_FROZEN, replica_type=m.REPLICA_TYPE_FULL_COPY)])
 
 
 @pytest.mark.parametrize('actions, expected', [
