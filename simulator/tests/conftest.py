@@ -1,7 +1,7 @@
 """Fixtures for the array tests: an in-process Array driven by a test clock."""
 
 import pytest
-from pywbem import CIMInstance, Uint16, Uint64
+from pywbem import Uint16, Uint64
 
 from threepar_sim.array import Array
 from threepar_sim.faults import Faults
@@ -77,27 +77,46 @@ class Client:
     def modify(self, operation, target):
         return self.invoke('ModifySynchronization', Operation=Uint16(operation), Synchronization=self.sync(target).path)
 
-    def snapshot(self, source, name, read_only=None):
+    def setting(self, **props):
+        """A TPD_StorageSetting from CreateSetting, with props set by ModifyInstance: its path."""
+        capabilities = self.conn.EnumerateInstanceNames('TPD_StorageCapabilities')[0]
+        rc, out = self.conn.InvokeMethod('CreateSetting', capabilities, SettingType=Uint16(3))
+        assert rc == 0
+        if props:
+            setting = self.conn.GetInstance(out['NewSetting'])
+            for key, value in props.items():
+                setting[key] = value
+            self.conn.ModifyInstance(setting, PropertyList=list(props))
+        return out['NewSetting']
+
+    def snapshot(self, source, name, **goal):
         params = {'SourceElement': self.volume_path(source), 'CopyType': Uint16(4), 'ElementName': name}
-        if read_only is not None:
-            params['TargetSettingGoal'] = CIMInstance('TPD_StorageSetting', properties={'ReadOnly': read_only})
+        if goal:
+            params['TargetSettingGoal'] = self.setting(**goal)
         return self.invoke('CreateReplica', **params)
 
-    def physical_copy(self, source, name, cpg='FC_r5'):
-        return self.invoke('CreateReplica', SourceElement=self.volume_path(source), CopyType=Uint16(5), ElementName=name,
-                           TargetPool=self.cpg_path(cpg))
+    def attach(self, source, target, copy_type=4, method='AttachReplica'):
+        return self.invoke(method, SourceElement=self.volume_path(source), TargetElement=self.volume_path(target),
+                           CopyType=Uint16(copy_type))
+
+    def physical_copy(self, source, name, copy_type=4, cpg='FC_r5'):
+        """A new volume of the source's size, then AttachReplica into it: (rc, out) of AttachReplica."""
+        size = self.volume(source)['NumberOfBlocks'] * 512
+        assert self.create_volume(name, size, cpg=cpg)[0] == 0
+        return self.attach(source, name, copy_type)
 
     def create_volume(self, name, size, cpg='FC_r5', **goal):
         params = {'ElementName': name, 'InPool': self.cpg_path(cpg), 'Size': Uint64(size), 'ElementType': Uint16(5)}
         if goal:
-            params['Goal'] = CIMInstance('TPD_StorageSetting', properties=goal)
+            params['Goal'] = self.setting(**goal)
         return self.invoke('CreateOrModifyElementFromStoragePool', **params)
 
     def state_snapshot(self):
         """Every instance of every TPD_ class, for before/after comparisons."""
         result = {}
         for classname in ('TPD_StorageVolume', 'TPD_StorageSynchronized', 'TPD_ConcreteJob', 'TPD_DynamicStoragePool',
-                          'TPD_DeltaReplicaStoragePool', 'TPD_AllocatedFromStoragePool', 'TPD_SystemVolume', 'TPD_AffectedJobElement'):
+                          'TPD_DeltaReplicaStoragePool', 'TPD_AllocatedFromStoragePool', 'TPD_SystemVolume', 'TPD_AffectedJobElement',
+                          'TPD_OwningJobElement'):
             result[classname] = sorted(i.tomof() for i in self.conn.EnumerateInstances(classname))
         return result
 

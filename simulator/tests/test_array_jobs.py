@@ -13,11 +13,13 @@ INTEROP = 'root/interop'
 def test_job_lifecycle_and_affected_element(client):
     rc, out = client.physical_copy('base2', 'c1')
     job = client.job(out)
-    assert (job['JobState'], list(job['OperationalStatus']), job['MethodName'], job['TargetName']) == (4, [2], 'CreateReplica', 'c1')
+    assert (job['JobState'], list(job['OperationalStatus']), job['MethodName'], job['TargetName']) == (4, [2], 'AttachReplica', 'c1')
     assert job['DeleteOnCompletion'] is False
     affected = client.conn.References(out['Job'], ResultClass='TPD_AffectedJobElement')
-    assert len(affected) == 1 and list(affected[0]['ElementEffects']) == [5]
-    assert affected[0]['AffectedElement']['DeviceID'] == client.volume('c1')['DeviceID']
+    effects = {a['AffectedElement']['DeviceID']: list(a['ElementEffects']) for a in affected}
+    assert effects == {client.volume('c1')['DeviceID']: [5], client.volume('base2')['DeviceID']: [0]}   # M312 p71-73
+    owners = client.conn.AssociatorNames(out['Job'], AssocClass='TPD_OwningJobElement')
+    assert [o['Name'] for o in owners] == ['StorageConfigurationService']
     client.advance(2.0)
     job = client.job(out)
     assert (job['JobState'], sorted(job['OperationalStatus']), job['PercentComplete'], job['JobStatus']) == (7, [2, 17], 100, 'Completed')
@@ -32,6 +34,7 @@ def test_delete_running_job_fails_finished_job_goes_with_its_association(client)
     client.conn.DeleteInstance(out['Job'])
     assert client.conn.EnumerateInstances('TPD_ConcreteJob') == []
     assert client.conn.EnumerateInstances('TPD_AffectedJobElement') == []
+    assert client.conn.EnumerateInstances('TPD_OwningJobElement') == []
 
 
 def test_job_duration_follows_the_copy_rate(tmp_path, clock):

@@ -49,8 +49,8 @@ def test_restart_after_sigkill_keeps_data_and_fails_the_running_job(tmp_path):
     try:
         conn = array.conn
         names = {v['ElementName']: v for v in conn.EnumerateInstances('TPD_StorageVolume')}
-        assert {'base1', 'base2', 'nosnap', 'snap1', 'clone1', 'snap2', 'fresh', 'long_copy'} == set(names)
-        assert len(conn.EnumerateInstances('TPD_StorageSynchronized')) == 4
+        assert {'base1', 'base2', 'nosnap', 'snap1', 'clone1', 'base1.rw', 'snap2', 'fresh', 'long_copy', 'base2.rw'} == set(names)
+        assert len(conn.EnumerateInstances('TPD_StorageSynchronized')) == 6
         job = conn.EnumerateInstances('TPD_ConcreteJob')[0]
         assert job['JobState'] == 10 and sorted(job['OperationalStatus']) == [6, 17] and 'restarted' in job['ErrorDescription']
         broken = [s for s in conn.EnumerateInstances('TPD_StorageSynchronized') if s['SyncState'] == 12]

@@ -89,8 +89,8 @@ def test_pulls_are_byte_identical_and_hit_the_cache(array):
                 break
             result = call(array, request('PullInstancesWithPath', EnumerationContext=context, MaxObjectCount=1))
             pulls += 1
-        assert pulls == 4  # 5 volumes, one a response
-    assert cache.hits == cache.misses == 2 * 5  # INSTANCE and INSTANCENAME of each volume, made once
+        assert pulls == 5  # 6 volumes, one a response
+    assert cache.hits == cache.misses == 2 * 6  # INSTANCE and INSTANCENAME of each volume, made once
 
 
 def test_content_key_tells_apart_what_pywbem_writes_differently():
@@ -149,7 +149,7 @@ def test_prewarmed_server_answers_from_the_cache(served):
     assert stats['entries'] > 0 and stats['prewarmed'] == served.prewarmer.done
     conn = pywbem.WBEMConnection('http://127.0.0.1:%d' % served.http_port, ('3paradm', '3pardata'), default_namespace=NS)
     misses = served.xml_cache.misses
-    assert len(conn.EnumerateInstances("TPD_StorageVolume")) == 5
+    assert len(conn.EnumerateInstances("TPD_StorageVolume")) == 6
     assert served.xml_cache.misses == misses
 
 

@@ -17,7 +17,8 @@ from .indications import IndicationSender, destinations, export_request, indicat
 from .jobs import Ticker
 from .peer import PeerLink
 from .projection import Projector
-from .providers import SUBSCRIPTION_PROVIDERS, JobProvider, StorageConfigurationServiceProvider
+from .providers import (SUBSCRIPTION_PROVIDERS, ArrayOwnedProvider, CapabilitiesProvider, JobMethodProvider, JobProvider, SettingProvider,
+                        StorageConfigurationServiceProvider)
 from .rcopy import RemoteCopy
 from .rcopy_provider import ReplicationServiceProvider
 from .repository import install as install_fast_store, skip_cleanup_of_projected_instances
@@ -107,6 +108,7 @@ class Array:
     def _load_state(self, clock, copy_rate_mib):
         meta = self.store.load_meta()
         state = ArrayState(meta['name'], meta['serial'], meta['users'], clock, copy_rate_mib, self.faults.take_job_failure)
+        state.owner = dict(meta.get('owner') or {})
         for cpg in self.store.load('cpg'):
             state.add_cpg(cpg)
         for vol in self.store.load('volume'):
@@ -137,7 +139,9 @@ class Array:
 
     def _register_providers(self):
         repo = self.conn.cimrepository
-        for provider in (StorageConfigurationServiceProvider(repo, self), ReplicationServiceProvider(repo, self), JobProvider(repo, self)):
+        for provider in (StorageConfigurationServiceProvider(repo, self), ReplicationServiceProvider(repo, self), JobProvider(repo, self),
+                         CapabilitiesProvider(repo, self), JobMethodProvider(repo, self), ArrayOwnedProvider(repo, self),
+                         SettingProvider(repo, self)):
             self.conn.register_provider(provider, namespaces=v.NS)
         for provider_class in SUBSCRIPTION_PROVIDERS:
             self.conn.register_provider(provider_class(repo, self), namespaces=v.INTEROP_NS)
@@ -242,7 +246,7 @@ class Array:
 
     def _meta(self):
         state = self.state
-        return {'name': state.name, 'serial': state.serial, 'users': state.users,
+        return {'name': state.name, 'serial': state.serial, 'users': state.users, 'owner': state.owner,
                 'next_volume_id': state.next_volume_id, 'next_job_id': state.next_job_id}
 
     def _announce(self, previous, current):

@@ -17,7 +17,9 @@ from .rcopy_cim import rcgroup_instances, vvset_instances
 
 JOB_STATUS_TEXT = {v.JOB_NEW: 'New', v.JOB_RUNNING: 'Running', v.JOB_COMPLETED: 'Completed',
                    v.JOB_TERMINATED: 'Terminated', v.JOB_EXCEPTION: 'Exception'}
-OWNER_ORDER = {'system': 0, 'cpg': 1, 'volume': 2, 'copy': 3, 'job': 4, 'vvset': 5, 'rcgroup': 6}
+OWNER_ORDER = {'system': 0, 'cpg': 1, 'volume': 2, 'copy': 3, 'job': 4, 'vvset': 5, 'rcgroup': 6, 'setting': 7}
+# ChangeableType 1 "Changeable - Transient": client settings live in memory only
+CHANGEABLE_TRANSIENT = 1
 
 
 def cim_time(value):
@@ -63,6 +65,14 @@ class Projector:
         return make_path(v.DSP_CLASS, {'InstanceID': 'TPD:DSP:' + volume_name}, v.NS)
 
     @staticmethod
+    def capabilities_path(name):
+        return make_path(v.CAPABILITIES_CLASS, {'InstanceID': '3PAR:Capabilities:' + name}, v.NS)
+
+    @staticmethod
+    def setting_path(instance_id):
+        return make_path(v.SETTING_CLASS, {'InstanceID': instance_id}, v.NS)
+
+    @staticmethod
     def job_path(job_id):
         return make_path(v.JOB_CLASS, {'InstanceID': 'TPD:JOB:%d' % job_id}, v.NS)
 
@@ -82,8 +92,12 @@ class Projector:
         system = make_instance(v.SYSTEM_CLASS, self.system_path, [
             prop('CreationClassName', v.SYSTEM_CLASS), prop('Name', self.system_name), prop('ElementName', state.name),
             prop('OperationalStatus', u16_list([v.OS_OK])), prop('Dedicated', u16_list([v.DEDICATED_STORAGE])),
-            prop('SerialNumber', state.serial)])
+            prop('SerialNumber', state.serial),
+            *[prop(name, state.owner.get(name), 'string') for name in v.SYSTEM_WRITABLE]])
         result = [system]
+        for name in v.CAPABILITIES:
+            result.append(make_instance(v.CAPABILITIES_CLASS, self.capabilities_path(name), [
+                prop('InstanceID', '3PAR:Capabilities:' + name), prop('ElementName', name)]))
         for classname, name in ((v.CONFIG_SERVICE_CLASS, 'StorageConfigurationService'), (v.REPLICATION_SERVICE_CLASS, 'ReplicationService')):
             path = self.service_path(classname, name)
             result.append(make_instance(classname, path, [
@@ -104,7 +118,7 @@ class Projector:
     def volume_instances(self, vol):
         path = self.volume_path(vol)
         copy_in = self.state.copies.get(vol.name)
-        broken = copy_in is not None and copy_in.sync_state == v.BROKEN
+        broken = vol.incomplete or (copy_in is not None and copy_in.sync_state == v.BROKEN)
         blocks = vol.size // v.BLOCK_SIZE
         volume = make_instance(v.VOLUME_CLASS, path, [
             prop('SystemCreationClassName', v.SYSTEM_CLASS), prop('SystemName', self.system_name),
@@ -115,7 +129,7 @@ class Projector:
             prop('ReadOnly', vol.read_only or self.state.replication_target(vol.name)), prop('WriteGeneration', Uint64(vol.write_generation)),
             prop('CopyOf', vol.copy_of, 'string')])
         pool = self.dsp_path(vol.copy_of) if vol.kind == 'snapshot' else self.cpg_path(vol.cpg)
-        consumed = 0 if vol.kind == 'snapshot' else vol.size
+        consumed = vol.space_used if vol.kind == 'snapshot' else vol.size
         result = [volume,
                   self.association('TPD_SystemVolume', 'GroupComponent', self.system_path, 'PartComponent', path),
                   self.association('TPD_AllocatedFromStoragePool', 'Antecedent', pool, 'Dependent', path,
@@ -127,9 +141,12 @@ class Projector:
     def dsp_instances(self, vol):
         path = self.dsp_path(vol.name)
         total = vol.reserved_snap_space or vol.size
+        volumes = self.state.volumes
+        used = sum(volumes[c.target].space_used for c in self.state.copies_of(vol.name) if c.is_snapshot)
         dsp = make_instance(v.DSP_CLASS, path, [
             prop('InstanceID', 'TPD:DSP:' + vol.name), prop('ElementName', vol.name), prop('PoolID', 'DSP:' + vol.name),
-            prop('Primordial', False), prop('TotalManagedSpace', Uint64(total)), prop('RemainingManagedSpace', Uint64(total)),
+            prop('Primordial', False), prop('TotalManagedSpace', Uint64(total)),
+            prop('RemainingManagedSpace', Uint64(max(0, total - used))),
             prop('SnapVolumeSize', Uint64(vol.snap_size)), prop('SnapVolumePercentage', Uint16(vol.snap_percent)),
             prop('DSPName', vol.snap_cpg), prop('OperationalStatus', u16_list([v.OS_OK]))])
         return [dsp,
@@ -139,15 +156,22 @@ class Projector:
 
     def copy_instances(self, copy):
         path = self.copy_path(copy)
-        virtual = copy.copy_type == v.VIRTUAL
+        virtual = copy.is_snapshot
         copy_state, progress = v.COPY_VIEW[copy.sync_state]
+        # seed 001 Table 53 (virtual), seed 002 Table 45 (physical); SyncType/Mode: seed 000 Table 41,
+        # a resyncable clone is "Asynchronous Clone Local" (M312 p61-63, M313 p127-128)
+        if virtual:
+            sync_type, mode = v.SYNC_TYPE_SNAPSHOT, v.MODE_SYNCHRONOUS
+        else:
+            sync_type = v.SYNC_TYPE_CLONE
+            mode = v.MODE_ASYNCHRONOUS if copy.copy_type == v.UNSYNC_ASSOC else v.MODE_SYNCHRONOUS
         return [make_instance(v.SYNC_CLASS, path, [
             prop('SystemElement', path['SystemElement']), prop('SyncedElement', path['SyncedElement']),
-            prop('CopyType', Uint16(copy.copy_type)), prop('ReplicaType', Uint16(v.AFTER_DELTA if virtual else v.FULL_COPY)),
+            prop('CopyType', Uint16(copy.copy_type)), prop('ReplicaType', Uint16(copy.replica_type)),
             prop('SyncState', Uint16(copy.sync_state)), prop('SyncMaintained', not virtual),
             prop('WhenSynced', cim_time(copy.when_synced), 'datetime'), prop('CopyState', Uint16(copy_state)),
-            prop('ProgressStatus', Uint16(progress)), prop('SyncType', Uint16(v.SYNC_TYPE_SNAPSHOT if virtual else v.SYNC_TYPE_CLONE)),
-            prop('Mode', Uint16(v.MODE_SYNCHRONOUS)), prop('CopyPriority', Uint16(0)), prop('PercentSynced', Uint16(copy.percent))])]
+            prop('ProgressStatus', Uint16(progress)), prop('SyncType', Uint16(sync_type)),
+            prop('Mode', Uint16(mode)), prop('CopyPriority', Uint16(0)), prop('PercentSynced', Uint16(copy.percent))])]
 
     def job_instance(self, job):
         elapsed = None
@@ -166,11 +190,30 @@ class Projector:
 
     def job_instances(self, job):
         instance = self.job_instance(job)
-        target = self.state.volumes.get(job.target) if not job.source.startswith('rcopy-group:') else None
-        if target is None:
-            return [instance]
-        return [instance, self.association('TPD_AffectedJobElement', 'AffectedElement', self.volume_path(target),
-                                           'AffectingElement', instance.path, [prop('ElementEffects', u16_list([job.effect]))])]
+        group_job = job.source.startswith('rcopy-group:')
+        service = self.service_path(*((v.REPLICATION_SERVICE_CLASS, 'ReplicationService') if group_job
+                                      else (v.CONFIG_SERVICE_CLASS, 'StorageConfigurationService')))
+        result = [instance, self.association('TPD_OwningJobElement', 'OwningElement', service, 'OwnedElement', instance.path)]
+        if group_job:
+            return result
+        # M312 p71-73: a copy job affects its source and its target; updatesnapspace the snapshots
+        affected = [(name, v.EFFECT_UNKNOWN) for name in job.elements]
+        if not job.elements and job.action != 'update':
+            affected = [(job.source, v.EFFECT_UNKNOWN), (job.target, job.effect)]
+        volumes = self.state.volumes
+        for name, effect in affected:
+            if name in volumes:
+                result.append(self.association('TPD_AffectedJobElement', 'AffectedElement', self.volume_path(volumes[name]),
+                                               'AffectingElement', instance.path, [prop('ElementEffects', u16_list([effect]))]))
+        return result
+
+    def setting_instances(self, setting):
+        return [make_instance(v.SETTING_CLASS, self.setting_path(setting.instance_id), [
+            prop('InstanceID', setting.instance_id), prop('ElementName', setting.element_name, 'string'),
+            prop('ChangeableType', Uint16(CHANGEABLE_TRANSIENT)), prop('DSPName', setting.dsp_name, 'string'),
+            prop('SnapVolumeSize', None if setting.snap_size is None else Uint64(setting.snap_size), 'uint64'),
+            prop('SnapVolumePercentage', None if setting.snap_percent is None else Uint16(setting.snap_percent), 'uint16'),
+            prop('ThinlyProvisioned', setting.thin, 'boolean'), prop('BaseID', setting.base_id, 'string')])]
 
     def vvset_instances(self, vvset):
         return vvset_instances(self, vvset)

@@ -8,7 +8,7 @@ reference) as CIMError, as simulator/MODEL.md specifies.
 """
 
 from pywbem import (CIM_ERR_FAILED, CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND, CIM_ERR_NOT_SUPPORTED, CIMError, CIMInstance,
-                    CIMParameter, Uint64)
+                    CIMInstanceName, CIMParameter, Uint16, Uint32, Uint64)
 from pywbem_mock import (CIMIndicationFilterProvider, CIMIndicationSubscriptionProvider, CIMListenerDestinationProvider,
                          InstanceWriteProvider, MethodProvider)
 
@@ -30,7 +30,7 @@ def ref_param(name, path):
 
 
 class ArrayMethodProvider(MethodProvider):
-    """Common dispatch: method name -> handler(params) -> (rc, out params)."""
+    """Common dispatch: method name -> handler(params) -> (rc, out params); ``self.target`` is the object called."""
 
     provider_classnames = None
     handlers = {}
@@ -38,6 +38,7 @@ class ArrayMethodProvider(MethodProvider):
     def __init__(self, cimrepository, array):
         super().__init__(cimrepository)
         self.array = array
+        self.target = None
 
     @property
     def state(self):
@@ -47,11 +48,14 @@ class ArrayMethodProvider(MethodProvider):
         handler = self.handlers.get(methodname.lower())
         if handler is None:
             return super().InvokeMethod(methodname, localobject, params)
+        self.target = localobject
         try:
             rc, out = getattr(self, handler)(params)
         except Refused as refusal:
             self.array.last_refusal = '%s: %s' % (methodname, refusal)
             rc, out = refusal.rc, []
+            if refusal.size is not None:
+                out = [CIMParameter('Size', 'uint64', value=Uint64(refusal.size))]
         finally:
             self.array.commit()
         return rc, out
@@ -59,7 +63,7 @@ class ArrayMethodProvider(MethodProvider):
     # --- references -> domain objects --------------------------------------------
 
     def volume(self, path, method, name):
-        if path.classname.lower() != v.VOLUME_CLASS.lower() or 'DeviceID' not in path.keybindings:
+        if not isinstance(path, CIMInstanceName) or path.classname.lower() != v.VOLUME_CLASS.lower() or 'DeviceID' not in path.keybindings:
             raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s: %s must reference a %s' % (method, name, v.VOLUME_CLASS))
         vol = self.state.volumes_by_id.get(int(path['DeviceID'])) if str(path['DeviceID']).isdigit() else None
         if vol is None:
@@ -75,15 +79,42 @@ class ArrayMethodProvider(MethodProvider):
             raise CIMError(CIM_ERR_NOT_FOUND, '%s: %s: no CPG named %s' % (method, name, cpg_name))
         return cpg_name
 
+    def setting(self, path, method, name):
+        """The client Setting a Goal / TargetSettingGoal reference names, or None (M312 p32: a REF, not an embedded instance)."""
+        if path is None:
+            return None
+        if not isinstance(path, CIMInstanceName) or path.classname.lower() != v.SETTING_CLASS.lower():
+            raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s: %s must reference a %s (from TPD_StorageCapabilities.CreateSetting)'
+                           % (method, name, v.SETTING_CLASS))
+        setting = self.state.settings.get(str(path.keybindings.get('InstanceID', '')))
+        if setting is None:
+            raise CIMError(CIM_ERR_NOT_FOUND, '%s: %s: no %s %s' % (method, name, v.SETTING_CLASS, path.keybindings.get('InstanceID')))
+        return setting
+
     def copy(self, path, method, name):
-        if path.classname.lower() != v.SYNC_CLASS.lower():
+        """The copy a TPD_StorageSynchronized reference names; one that does not exist: 4 (M312 p65 Table 48)."""
+        if not isinstance(path, CIMInstanceName) or path.classname.lower() != v.SYNC_CLASS.lower() \
+                or 'SystemElement' not in path.keybindings or 'SyncedElement' not in path.keybindings:
             raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s: %s must reference a %s' % (method, name, v.SYNC_CLASS))
-        source = self.volume(path['SystemElement'], method, name + '.SystemElement')
-        target = self.volume(path['SyncedElement'], method, name + '.SyncedElement')
+        try:
+            source = self.volume(path['SystemElement'], method, name + '.SystemElement')
+            target = self.volume(path['SyncedElement'], method, name + '.SyncedElement')
+        except CIMError as exc:
+            if exc.status_code != CIM_ERR_NOT_FOUND:
+                raise
+            raise Refused(v.RC_FAILED, 'the TPD_StorageSynchronized object does not exist') from None
         copy = self.state.copies.get(target.name)
         if copy is None or copy.source != source.name:
-            raise CIMError(CIM_ERR_NOT_FOUND, '%s: %s: no copy of %s to %s' % (method, name, source.name, target.name))
+            raise Refused(v.RC_FAILED, 'the TPD_StorageSynchronized object %s -> %s does not exist' % (source.name, target.name))
         return copy
+
+    def job(self, path):
+        instance_id = str(path.keybindings.get('InstanceID', '')) if isinstance(path, CIMInstanceName) else ''
+        number = instance_id[len('TPD:JOB:'):]
+        job = self.state.jobs.get(int(number)) if instance_id.startswith('TPD:JOB:') and number.isdigit() else None
+        if job is None:
+            raise CIMError(CIM_ERR_NOT_FOUND, 'no job %s' % instance_id)
+        return job
 
     def volume_path(self, vol):
         return self.array.projector.volume_path(vol)
@@ -92,16 +123,11 @@ class ArrayMethodProvider(MethodProvider):
         return [ref_param('Job', self.array.projector.job_path(job.id))]
 
 
-def goal_settings(goal, method, name):
-    """Snapshot space settings from an embedded TPD_StorageSetting: (DSPName, size, percent) or None."""
-    if goal is None:
+def goal_snap_space(setting):
+    """Snapshot space settings of a Goal setting: (DSPName, size, percent) or None (M231 Table 5-28)."""
+    if setting is None or all(x is None for x in (setting.dsp_name, setting.snap_size, setting.snap_percent)):
         return None
-    if not isinstance(goal, CIMInstance):
-        raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s: %s must be an embedded TPD_StorageSetting instance' % (method, name))
-    keys = ('DSPName', 'SnapVolumeSize', 'SnapVolumePercentage')
-    if all(goal.get(k) is None for k in keys):
-        return None
-    return goal.get('DSPName'), int(goal.get('SnapVolumeSize') or 0), int(goal.get('SnapVolumePercentage') or 0)
+    return setting.dsp_name, int(setting.snap_size or 0), int(setting.snap_percent or 0)
 
 
 class StorageConfigurationServiceProvider(ArrayMethodProvider):
@@ -112,6 +138,8 @@ class StorageConfigurationServiceProvider(ArrayMethodProvider):
         'createormodifyelementfromstoragepool': 'create_or_modify',
         'returntostoragepool': 'return_to_pool',
         'createreplica': 'create_replica',
+        'attachreplica': 'attach_replica',
+        'attachormodifyreplica': 'attach_or_modify_replica',
         'modifysynchronization': 'modify_synchronization',
         'updatedeltasnapshotspace': 'update_delta_snapshot_space',
     }
@@ -119,7 +147,7 @@ class StorageConfigurationServiceProvider(ArrayMethodProvider):
     def create_or_modify(self, params):
         method = 'CreateOrModifyElementFromStoragePool'
         element = get_param(params, method, 'TheElement')
-        snap = goal_settings(get_param(params, method, 'Goal'), method, 'Goal')
+        snap = goal_snap_space(self.setting(get_param(params, method, 'Goal'), method, 'Goal'))
         size = get_param(params, method, 'Size')
         if element is not None:
             vol = self.volume(element, method, 'TheElement')
@@ -147,30 +175,38 @@ class StorageConfigurationServiceProvider(ArrayMethodProvider):
         return v.RC_OK, []
 
     def create_replica(self, params):
+        """Virtual copies only: "CopyType: Can only be UnsyncAssoc (4)" (M312 p68 Table 55)."""
         method = 'CreateReplica'
         source = self.volume(get_param(params, method, 'SourceElement', required=True), method, 'SourceElement')
         copy_type = int(get_param(params, method, 'CopyType', required=True))
         name = get_param(params, method, 'ElementName')
-        if copy_type in (v.COPY_ASYNC, v.COPY_SYNC):
-            raise Refused(v.RC_NOT_SUPPORTED, 'local mirrors (CopyType 2, 3) are not supported')
-        if copy_type == v.VIRTUAL:
-            goal = get_param(params, method, 'TargetSettingGoal')
-            read_only = bool(goal.get('ReadOnly')) if isinstance(goal, CIMInstance) else False
-            copy = self.state.create_snapshot(source, name, read_only)
-            return v.RC_OK, [ref_param('TargetElement', self.volume_path(self.state.volumes[copy.target]))]
-        if copy_type != v.PHYSICAL:
-            raise Refused(v.RC_INVALID, 'CopyType must be 4 (UnSyncAssoc) or 5 (UnSyncUnAssoc)')
-        target_path = get_param(params, method, 'TargetElement')
-        if target_path is not None:
-            target = self.volume(target_path, method, 'TargetElement')
-            copy, job = self.state.create_physical_copy(source, target=target)
-        else:
-            pool = get_param(params, method, 'TargetPool')
-            if pool is None:
-                raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s: a physical copy needs TargetPool or TargetElement' % method)
-            copy, job = self.state.create_physical_copy(source, name, self.cpg(pool, method, 'TargetPool'))
-        target_ref = ref_param('TargetElement', self.volume_path(self.state.volumes[copy.target]))
-        return v.RC_JOB_STARTED, [target_ref, *self.job_out(job)]
+        setting = self.setting(get_param(params, method, 'TargetSettingGoal'), method, 'TargetSettingGoal')
+        if copy_type != v.UNSYNC_ASSOC:
+            raise Refused(v.RC_INVALID, 'CreateReplica makes virtual copies only: CopyType must be 4 (UnSyncAssoc)')
+        pool = get_param(params, method, 'TargetPool')
+        if pool is not None and (pool.classname.lower() != v.DSP_CLASS.lower()
+                                 or pool.keybindings.get('InstanceID') != 'TPD:DSP:' + source.name):
+            raise Refused(v.RC_INVALID, 'TargetPool must be NULL or the TPD_DeltaReplicaStoragePool of %s' % source.name)
+        volume_id = None
+        if setting is not None and setting.base_id is not None:
+            if not str(setting.base_id).isdigit() or int(setting.base_id) < 1:
+                raise Refused(v.RC_INVALID, 'BaseID must be a volume ID (a positive decimal number)')
+            volume_id = int(setting.base_id)
+        copy = self.state.create_snapshot(source, name, volume_id=volume_id)
+        return v.RC_OK, [ref_param('TargetElement', self.volume_path(self.state.volumes[copy.target]))]
+
+    def attach_replica(self, params, method='AttachReplica'):
+        """A physical copy into an existing volume: createvvcopy -p (M312 p62, M311 p59, M231 p104-105)."""
+        source = self.volume(get_param(params, method, 'SourceElement', required=True), method, 'SourceElement')
+        target = self.volume(get_param(params, method, 'TargetElement', required=True), method, 'TargetElement')
+        copy_type = int(get_param(params, method, 'CopyType', required=True))
+        if method == 'AttachOrModifyReplica' and get_param(params, method, 'ReplicationPipe') is not None:
+            raise Refused(v.RC_INVALID, 'ReplicationPipe must be NULL')
+        dummy, job = self.state.attach_copy(method, source, target, copy_type)
+        return v.RC_JOB_STARTED, self.job_out(job)
+
+    def attach_or_modify_replica(self, params):
+        return self.attach_replica(params, 'AttachOrModifyReplica')   # Goal: "can only be NULL, non-NULL ignored"
 
     def modify_synchronization(self, params):
         method = 'ModifySynchronization'
@@ -195,16 +231,72 @@ class StorageConfigurationServiceProvider(ArrayMethodProvider):
         return v.RC_JOB_STARTED, self.job_out(job)
 
     def update_delta_snapshot_space(self, params):
+        """updatesnapspace (M312 p60, M231 p100-101; return codes seed 002 Table 44)."""
         method = 'UpdateDeltaSnapshotSpace'
-        path = get_param(params, method, 'TheElement', required=True)
-        try:
-            vol = self.volume(path, method, 'TheElement')
-        except CIMError as exc:
-            if exc.status_code != CIM_ERR_NOT_FOUND:
-                raise
-            raise Refused(v.RC_NO_SUCH_SNAPSHOT, 'volume does not exist') from None
-        job = self.state.update_snapshot(vol)
+        paths = get_param(params, method, 'SnapshotVolume')
+        names = None
+        if paths:
+            names = []
+            for path in paths:
+                try:
+                    names.append(self.volume(path, method, 'SnapshotVolume').name)
+                except CIMError as exc:
+                    if exc.status_code != CIM_ERR_NOT_FOUND:
+                        raise
+                    raise Refused(v.RC_NO_SUCH_SNAPSHOT, 'volume does not exist') from None
+        job = self.state.update_snapshot_space(names)
         return v.RC_JOB_STARTED, self.job_out(job)
+
+
+class CapabilitiesProvider(ArrayMethodProvider):
+    """TPD_StorageCapabilities.CreateSetting (M311 p33 Tables 33-34)."""
+
+    provider_classnames = v.CAPABILITIES_CLASS
+    handlers = {'createsetting': 'create_setting'}
+
+    def create_setting(self, params):
+        setting_type = get_param(params, 'CreateSetting', 'SettingType')
+        if setting_type is None or int(setting_type) not in (v.SETTING_DEFAULT, v.SETTING_GOAL):
+            raise Refused(v.RC_INVALID, 'SettingType must be 2 (Default) or 3 (Goal)')
+        capabilities = str(self.target.keybindings.get('InstanceID', '')).rpartition(':')[2]
+        setting = self.state.create_setting(capabilities)
+        return v.RC_OK, [ref_param('NewSetting', self.array.projector.setting_path(setting.instance_id))]
+
+
+def job_error_instance():
+    """The CIM_Error GetError returns for a failed job (M312 p72 Table 59)."""
+    return CIMInstance('CIM_Error', properties={
+        'OwningEntity': 'SNIA', 'MessageID': 'DRM26', 'Message': 'Operation has failed',
+        'MessageArguments': ['Operation has failed'], 'PerceivedSeverity': Uint16(2), 'ProbableCause': Uint16(8),
+        'CIMStatusCode': Uint32(2), 'CIMStatusCodeDescription': 'CIM_ERR_ACCESS_DENIED'})
+
+
+class JobMethodProvider(ArrayMethodProvider):
+    """TPD_ConcreteJob.RequestStateChange (M312 Table 58) and GetError (Table 59)."""
+
+    provider_classnames = v.JOB_CLASS
+    handlers = {'requeststatechange': 'request_state_change', 'geterror': 'get_error'}
+
+    def request_state_change(self, params):
+        job = self.job(self.target)
+        requested = get_param(params, 'RequestStateChange', 'RequestedState')
+        requested = None if requested is None else int(requested)
+        if requested not in (v.JOB_REQUEST_START, v.JOB_REQUEST_SUSPEND, v.JOB_REQUEST_TERMINATE, v.JOB_REQUEST_KILL,
+                             v.JOB_REQUEST_SERVICE):
+            raise Refused(v.RC_INVALID, 'RequestedState %s is not a job state request' % requested)
+        if requested != v.JOB_REQUEST_TERMINATE:
+            raise Refused(v.RC_NOT_SUPPORTED, 'only 4 (Terminate) is supported')
+        if get_param(params, 'RequestStateChange', 'TimeoutPeriod') is not None:
+            raise Refused(v.RC_TIMEOUT_NOT_SUPPORTED, 'TimeoutPeriod must be NULL')
+        self.state.terminate_job(job)
+        return v.RC_JOB_STARTED, []
+
+    def get_error(self, params):
+        job = self.job(self.target)
+        error = job_error_instance() if job.state == v.JOB_EXCEPTION else None
+        param = CIMParameter('Error', 'string', value=error)
+        param.embedded_object = 'instance'
+        return v.RC_OK, [param]
 
 
 class JobProvider(InstanceWriteProvider):
@@ -232,6 +324,87 @@ class JobProvider(InstanceWriteProvider):
             self.array.state.delete_job(job)
         except Refused:
             raise CIMError(CIM_ERR_FAILED, 'job still running: %s' % instance_id) from None
+        finally:
+            self.array.commit()
+
+
+def changed_properties(store, instance, writable):
+    """{name: value} of the writable properties ``instance`` sets; CIM_ERR_NOT_SUPPORTED if it changes another one."""
+    current = store.get(instance.path, copy=False)
+    changes = {}
+    for name, prop in instance.properties.items():
+        if name.lower() in (w.lower() for w in writable):
+            changes[next(w for w in writable if w.lower() == name.lower())] = prop.value
+        elif prop.value != (current.get(name) if name in current else None):
+            raise CIMError(CIM_ERR_NOT_SUPPORTED, 'property %s of %s cannot be modified' % (name, instance.classname))
+    return changes
+
+
+class ArrayOwnedProvider(InstanceWriteProvider):
+    """Array-owned instances change through the services' methods only (M312 p48-60, MX p76)."""
+
+    provider_classnames = list(v.ARRAY_OWNED_CLASSES)
+
+    def __init__(self, cimrepository, array):
+        super().__init__(cimrepository)
+        self.array = array
+
+    def CreateInstance(self, namespace, new_instance):  # pylint: disable=invalid-name
+        raise CIMError(CIM_ERR_NOT_SUPPORTED, '%s instances are created by the array only' % new_instance.classname)
+
+    def ModifyInstance(self, modified_instance, IncludeQualifiers=None):  # pylint: disable=invalid-name
+        if modified_instance.classname.lower() != v.SYSTEM_CLASS.lower():
+            raise CIMError(CIM_ERR_NOT_SUPPORTED, '%s instances cannot be modified' % modified_instance.classname)
+        store = self.cimrepository.get_instance_store(v.NS)
+        changes = changed_properties(store, modified_instance, v.SYSTEM_WRITABLE)
+        try:
+            self.array.state.owner.update(changes)
+            self.array.state.touch('system', None)
+        finally:
+            self.array.commit()
+
+    def DeleteInstance(self, InstanceName):  # pylint: disable=invalid-name
+        raise CIMError(CIM_ERR_NOT_SUPPORTED, '%s instances are deleted by the array only' % InstanceName.classname)
+
+
+class SettingProvider(InstanceWriteProvider):
+    """TPD_StorageSetting: made by CreateSetting, changed with ModifyInstance, removed with DeleteInstance (M312 p32)."""
+
+    provider_classnames = v.SETTING_CLASS
+    FIELDS = {'ElementName': 'element_name', 'DSPName': 'dsp_name', 'SnapVolumeSize': 'snap_size',
+              'SnapVolumePercentage': 'snap_percent', 'ThinlyProvisioned': 'thin', 'BaseID': 'base_id'}
+
+    def __init__(self, cimrepository, array):
+        super().__init__(cimrepository)
+        self.array = array
+
+    def CreateInstance(self, namespace, new_instance):  # pylint: disable=invalid-name
+        raise CIMError(CIM_ERR_NOT_SUPPORTED, 'use TPD_StorageCapabilities.CreateSetting to make a TPD_StorageSetting')
+
+    def _setting(self, path):
+        setting = self.array.state.settings.get(str(path.keybindings.get('InstanceID', '')))
+        if setting is None:
+            raise CIMError(CIM_ERR_NOT_FOUND, 'no %s %s' % (v.SETTING_CLASS, path.keybindings.get('InstanceID')))
+        return setting
+
+    def ModifyInstance(self, modified_instance, IncludeQualifiers=None):  # pylint: disable=invalid-name
+        setting = self._setting(modified_instance.path)
+        changes = changed_properties(self.cimrepository.get_instance_store(v.NS), modified_instance, v.SETTING_WRITABLE)
+        percent = changes.get('SnapVolumePercentage')
+        if percent is not None and not 0 <= int(percent) <= 100:
+            raise CIMError(CIM_ERR_INVALID_PARAMETER, 'SnapVolumePercentage must be 0..100')
+        try:
+            for name, value in changes.items():
+                if value is not None and name in ('SnapVolumeSize', 'SnapVolumePercentage'):
+                    value = int(value)
+                setattr(setting, self.FIELDS[name], value)
+            self.array.state.touch('setting', setting.instance_id)
+        finally:
+            self.array.commit()
+
+    def DeleteInstance(self, InstanceName):  # pylint: disable=invalid-name
+        try:
+            self.array.state.delete_setting(self._setting(InstanceName))
         finally:
             self.array.commit()
 

@@ -14,7 +14,7 @@ The seed is read only when the data directory holds no saved state. Format
       - {name: db01, cpg: FC_r5, size: 10GiB, thin: true, snap_cpg: FC_r5, snap_size: 0, snap_percent: 0}
     copies:                      # ("snapshots" is accepted as an alias)
       - {source: db01, name: db01_snap, type: virtual, read_only: false}
-      - {source: db01, name: db01_clone, type: physical, cpg: FC_r5}   # seeded Frozen
+      - {source: db01, name: db01_clone, type: physical, cpg: FC_r5}   # a finished resyncable copy (Frozen)
     generate:                    # bulk form for benchmarks
       volumes: 10000
       prefix: bench              # volumes bench00001..., copies bench00001_vc1...
@@ -23,14 +23,17 @@ The seed is read only when the data directory holds no saved state. Format
       cpg: FC_r5                 # default: the first CPG; snap space comes from it too
 
 A volume with ``snap_cpg`` has SA/SD space (a TPD_DeltaReplicaStoragePool)
-and can have virtual copies; ``generate`` gives every volume snap space.
+and can have virtual copies and resyncable physical copies (whose side-product
+snapshot ``<source>.rw`` is created with them); ``generate`` gives every volume
+snap space. Sizes are rounded up to 256 MiB like the array does. ``read_only:
+true`` models a snapshot made with the CLI (``createsv -ro``): there is no CIM way
+to ask for one.
 """
 
 import re
 import zlib
 
-from . import values as v
-from .state import ArrayState, Copy, Cpg, utcnow
+from .state import ArrayState, Cpg
 
 UNITS = {'': 1, 'B': 1, 'KIB': 1 << 10, 'MIB': 1 << 20, 'GIB': 1 << 30, 'TIB': 1 << 40,
          'KB': 1000, 'MB': 1000 ** 2, 'GB': 1000 ** 3, 'TB': 1000 ** 4}
@@ -112,10 +115,9 @@ def _seed_copy(state, spec):
 
 
 def _seed_frozen_copy(state, source, name, cpg_name):
-    """A physical copy whose copy already completed (Frozen)."""
+    """A resyncable physical copy whose copy already completed (CopyType 4 Full Copy, Frozen, with its resync snapshot)."""
     target = state.create_volume(name, cpg_name, source.size, source.thin)
-    target.kind, target.copy_of, target.write_generation = 'physical', source.name, source.write_generation
-    state.add_copy(Copy(source=source.name, target=name, copy_type=v.PHYSICAL, sync_state=v.FROZEN, when_synced=utcnow(), percent=100))
+    state.add_resyncable_copy(source, target)
 
 
 def _generate(state, spec):

@@ -8,7 +8,8 @@ Business refusals raise ``Refused`` carrying the CIM method return code.
 """
 
 import dataclasses
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -16,13 +17,17 @@ from . import values as v
 
 MIB = 1024 * 1024
 MIN_JOB_SECONDS = 0.2
+# Volume names: up to 31 characters (WSAPI 1.3.1 / CLI); the character set is a guess (MODEL.md, Names).
+NAME_PATTERN = re.compile(r'[A-Za-z0-9._-]{1,%d}' % v.MAX_NAME_LENGTH)
+# UpdateDeltaSnapshotSpace jobs queue among themselves (they act on many sources at once).
+UPDATE_QUEUE = 'updatesnapspace'
 
 # What a running job shows on its copy, and what the copy becomes when it ends.
 RUNNING_SYNC_STATE = {
-    'copy': v.RESYNC_IN_PROGRESS,
-    'resync': v.COPY_IN_PROGRESS,
-    'start_copy': v.COPY_IN_PROGRESS,
-    'restore': v.RESTORE_IN_PROGRESS,
+    'copy': v.RESYNC_IN_PROGRESS,       # seed 000 Table 42: "Physical or virtual copy is being created"
+    'resync': v.COPY_IN_PROGRESS,       # seed 000 Table 42 (M312 Table 49 says ResyncInProgress: the seed wins)
+    'start_copy': v.COPY_IN_PROGRESS,   # seed 000 Table 42: "Copy of an existing physical copy is ongoing"
+    'restore': v.RESTORE_IN_PROGRESS,   # seed 000 Table 42: "Promote of an sv is ongoing"
 }
 PHYSICAL_ACTIONS = frozenset({'copy', 'resync', 'start_copy'})
 JOB_DESCRIPTIONS = {
@@ -30,7 +35,7 @@ JOB_DESCRIPTIONS = {
     'resync': 'Resynchronize physical copy %s',
     'start_copy': 'Copy physical copy %s again',
     'restore': 'Restore (promote) virtual copy %s',
-    'update': 'Update virtual copy %s',
+    'update': 'Update snapshot space of %s',
     'rc_sync': 'Synchronize remote copy group %s',
     'rc_failover': 'Fail over remote copy group %s',
     'rc_recover': 'Recover remote copy group %s',
@@ -47,11 +52,24 @@ def utcnow():
 
 
 class Refused(Exception):
-    """A request the array turns down with a method return code (not a CIM error)."""
+    """A request the array turns down with a method return code (not a CIM error).
 
-    def __init__(self, rc, reason):
+    ``size``: the nearest supported size, returned as out-parameter Size with 4097.
+    """
+
+    def __init__(self, rc, reason, size=None):
         super().__init__(reason)
         self.rc = rc
+        self.size = size
+
+
+def allocated_size(size):
+    """The size a volume of ``size`` bytes gets: rounded up to 256 MiB; 4097 outside 1 .. 16 TiB."""
+    if size <= 0:
+        raise Refused(v.RC_SIZE_NOT_SUPPORTED, 'size %d is not supported' % size, size=v.ALLOCATION_UNIT)
+    if size > v.MAX_VOLUME_SIZE:
+        raise Refused(v.RC_SIZE_NOT_SUPPORTED, 'size %d is above the 16 TiB volume limit' % size, size=v.MAX_VOLUME_SIZE)
+    return -(-size // v.ALLOCATION_UNIT) * v.ALLOCATION_UNIT
 
 
 @dataclass
@@ -69,13 +87,15 @@ class Volume:
     size: int
     wwn: str
     thin: bool = True
-    kind: str = 'base'                  # base | snapshot | physical
+    kind: str = 'base'                  # base | snapshot | physical (the target of a physical copy)
     snap_cpg: Optional[str] = None      # DSPName: the volume has SA/SD space when set
     snap_size: int = 0
     snap_percent: int = 0
-    read_only: bool = False
+    read_only: bool = False             # only from a seed file (CLI createsv -ro); no CIM way to ask for it
     write_generation: int = 0
     copy_of: Optional[str] = None
+    space_used: int = 0                 # a snapshot's space used as last recounted (UpdateDeltaSnapshotSpace)
+    incomplete: bool = False            # a physical copy into it was halted or failed: its data is incomplete
 
     @property
     def reserved_snap_space(self):
@@ -91,10 +111,20 @@ class Volume:
 class Copy:
     source: str
     target: str
-    copy_type: int
+    copy_type: int                      # 4 UnSyncAssoc, 5 UnSyncUnAssoc
     sync_state: int
     when_synced: Optional[datetime] = None
     percent: int = 0
+    replica_type: Optional[int] = None  # 4 After Delta (virtual copy), 2 Full Copy (physical copy)
+    resync_snapshot: Optional[str] = None   # a resyncable physical copy: the side-product snapshot of its source
+
+    def __post_init__(self):
+        if self.replica_type is None:   # a database written before the field existed
+            self.replica_type = v.FULL_COPY if self.copy_type == v.UNSYNC_UNASSOC else v.AFTER_DELTA
+
+    @property
+    def is_snapshot(self):
+        return self.replica_type == v.AFTER_DELTA
 
 
 @dataclass
@@ -115,6 +145,7 @@ class Job:
     finished: Optional[datetime] = None
     error_code: Optional[str] = None
     error_description: Optional[str] = None
+    elements: list = field(default_factory=list)    # 'update': the snapshots being recounted
     # runtime only (not persisted): monotonic start and the fault decision
     started_mono: Optional[float] = None
     fail: bool = False
@@ -128,6 +159,23 @@ class Job:
         return JOB_DESCRIPTIONS[self.action] % self.target
 
 
+@dataclass
+class Setting:
+    """A TPD_StorageSetting a client made with CreateSetting (kept in memory only: lost on restart)."""
+    id: int
+    capabilities: str                   # the TPD_StorageCapabilities it came from (e.g. RAID50)
+    element_name: Optional[str] = None
+    dsp_name: Optional[str] = None
+    snap_size: Optional[int] = None
+    snap_percent: Optional[int] = None
+    thin: Optional[bool] = None
+    base_id: Optional[str] = None
+
+    @property
+    def instance_id(self):
+        return '3PAR:StorageSetting:Client%d' % self.id
+
+
 def _no_remote_copy(job):
     raise RuntimeError('remote copy job %d without a RemoteCopy' % job.id)
 
@@ -139,6 +187,7 @@ class ArrayState:
         self.name = name
         self.serial = serial
         self.users = users
+        self.owner = {}                 # TPD_StorageSystem PrimaryOwnerName / PrimaryOwnerContact (MX p76)
         self.cpgs = {}
         self.volumes = {}
         self.volumes_by_id = {}
@@ -147,6 +196,8 @@ class ArrayState:
         self.jobs = {}
         self.vvsets = {}                # volume sets (TPD_ReplicationGroup), by name
         self.rcgroups = {}              # remote-copy groups, by name (array/rcopy.py)
+        self.settings = {}              # client StorageSettings, by InstanceID (not persisted)
+        self.next_setting_id = 1
         self.rcopy_job_due = _no_remote_copy   # array/rcopy.RemoteCopy sets it: called when a group job's time is up
         self.next_volume_id = 1
         self.next_job_id = 1
@@ -164,7 +215,7 @@ class ArrayState:
     def table(self, kind):
         """The dict holding the objects of one kind (store and projection use it)."""
         return {'cpg': self.cpgs, 'volume': self.volumes, 'copy': self.copies, 'job': self.jobs,
-                'vvset': self.vvsets, 'rcgroup': self.rcgroups}[kind]
+                'vvset': self.vvsets, 'rcgroup': self.rcgroups, 'setting': self.settings}[kind]
 
     def rcopy_group_of(self, volume_name):
         """The remote-copy group a volume is a member of on this array, or None."""
@@ -191,7 +242,16 @@ class ArrayState:
         return [self.copies[t] for t in sorted(self.copies_from.get(source, ()))]
 
     def jobs_on_copy(self, copy):
-        return [j for j in self.jobs.values() if j.active and j.target == copy.target and j.action not in RCOPY_ACTIONS]
+        return [j for j in self.jobs.values() if j.active and j.target == copy.target and j.action in RUNNING_SYNC_STATE]
+
+    def clone_of(self, snapshot):
+        """The resyncable physical copy whose side-product snapshot this volume is, or None."""
+        if snapshot.kind != 'snapshot':
+            return None
+        for copy in self.copies_of(snapshot.copy_of):
+            if copy.resync_snapshot == snapshot.name:
+                return copy
+        return None
 
     def _allocate(self, cpg_name, nbytes):
         if nbytes:
@@ -206,8 +266,17 @@ class ArrayState:
     def _require_free_name(self, name):
         if not name:
             raise Refused(v.RC_INVALID, 'a volume name is required')
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            raise Refused(v.RC_INVALID, 'invalid volume name %r: 1 to 31 letters, digits, ".", "-" or "_"' % (name,))
         if name in self.volumes:
             raise Refused(v.RC_INVALID, 'volume name %s is already in use' % name)
+
+    def _new_volume_id(self, requested=None):
+        if requested is None:
+            return self.next_volume_id
+        if requested in self.volumes_by_id:
+            raise Refused(v.RC_INVALID, 'volume ID %d is already in use' % requested)
+        return requested
 
     # --- loading (seed or store) ---------------------------------------------
 
@@ -250,14 +319,27 @@ class ArrayState:
             if vol.snap_cpg:
                 self.cpgs[vol.snap_cpg].used += vol.reserved_snap_space
 
+    # --- settings (TPD_StorageCapabilities.CreateSetting, ModifyInstance, DeleteInstance) ---
+
+    def create_setting(self, capabilities):
+        setting = Setting(id=self.next_setting_id, capabilities=capabilities)
+        self.next_setting_id += 1
+        self.settings[setting.instance_id] = setting
+        self.touch('setting', setting.instance_id)
+        return setting
+
+    def delete_setting(self, setting):
+        del self.settings[setting.instance_id]
+        self.touch('setting', setting.instance_id)
+
     # --- volumes ---------------------------------------------------------------
 
     def create_volume(self, name, cpg_name, size, thin=True, snap=None):
-        """Create a base volume; snap = (snap_cpg, snap_size, snap_percent) or None."""
+        """Create a base volume; snap = (snap_cpg, snap_size, snap_percent) or None. Size is rounded up."""
         self._require_free_name(name)
-        if size <= 0:
-            raise Refused(v.RC_INVALID, 'size must be positive')
-        vol = Volume(id=self.next_volume_id, name=name, cpg=cpg_name, size=size, wwn=self.wwn(self.next_volume_id), thin=thin)
+        size = allocated_size(size)
+        vol_id = self._new_volume_id()
+        vol = Volume(id=vol_id, name=name, cpg=cpg_name, size=size, wwn=self.wwn(vol_id), thin=thin)
         self._require_room(cpg_name, size)
         self.add_volume(vol)
         self._allocate(cpg_name, size)
@@ -272,6 +354,7 @@ class ArrayState:
     def grow_volume(self, vol, size):
         if vol.kind == 'snapshot':
             raise Refused(v.RC_INVALID, 'a virtual copy cannot be resized')
+        size = allocated_size(size)
         if size < vol.size:
             raise Refused(v.RC_INVALID, 'volume %s cannot shrink from %d to %d bytes' % (vol.name, vol.size, size))
         growth = size - vol.size
@@ -281,7 +364,7 @@ class ArrayState:
             vol.size = size
             self.touch('volume', vol.name)
             for copy in self.copies_of(vol.name):
-                if copy.copy_type == v.VIRTUAL:
+                if copy.is_snapshot:
                     self.volumes[copy.target].size = size
                     self.touch('volume', copy.target)
 
@@ -312,20 +395,29 @@ class ArrayState:
             raise Refused(v.RC_IN_USE, 'volume %s has copies' % vol.name)
         if self.vvsets and self.vvset_of(vol.name):
             raise Refused(v.RC_IN_USE, 'volume %s is a member of volume set %s' % (vol.name, self.vvset_of(vol.name).name))
+        clone = self.clone_of(vol)
+        if clone is not None:
+            raise Refused(v.RC_IN_USE, 'volume %s is the resync snapshot of physical copy %s' % (vol.name, clone.target))
         copy = self.copies.get(vol.name)
         if copy and self.jobs_on_copy(copy):
             raise Refused(v.RC_IN_USE, 'volume %s is the target of a copy in progress' % vol.name)
         if copy:
-            self._remove_copy(copy)
+            self._drop_copy(copy)
+        self._discard(vol)
+
+    def _discard(self, vol):
+        """Remove a volume that has no copies (its own copy association already removed)."""
         if vol.kind != 'snapshot':
             self._allocate(vol.cpg, -vol.size)
+        else:
+            self.touch('volume', vol.copy_of)       # its delta pool's remaining space
         if vol.snap_cpg:
             self._allocate(vol.snap_cpg, -vol.reserved_snap_space)
         del self.volumes[vol.name]
         del self.volumes_by_id[vol.id]
         self.touch('volume', vol.name)
         for job in self.jobs.values():
-            if job.target == vol.name:
+            if vol.name in (job.source, job.target) or vol.name in job.elements:
                 self.touch('job', job.id)
 
     def write(self, name, count):
@@ -341,9 +433,6 @@ class ArrayState:
                              % (name, group.role, group.name))
         vol.write_generation += count
         self.touch('volume', name)
-        for copy in self.copies_of(name):
-            if copy.sync_state == v.SYNCHRONIZED:
-                self._set_sync(copy, v.IDLE)
 
     # --- copies ----------------------------------------------------------------
 
@@ -361,37 +450,83 @@ class ArrayState:
         self.touch('copy', copy.target)
         self.touch('volume', copy.target)
 
-    def create_snapshot(self, source, name, read_only=False):
+    def _drop_copy(self, copy):
+        """Remove a copy association, and the side-product snapshot of a resyncable physical copy."""
+        self._remove_copy(copy)
+        side = self.volumes.get(copy.resync_snapshot) if copy.resync_snapshot else None
+        if side is not None:
+            self._remove_copy(self.copies[side.name])
+            self._discard(side)
+
+    def create_snapshot(self, source, name, read_only=False, volume_id=None):
+        """A virtual copy (createsv): at once, Idle, WhenSynced = now (MX p70 Table 56)."""
+        if source.kind == 'snapshot':
+            raise Refused(v.RC_INVALID, 'volume %s is a virtual copy: make snapshots of its base volume' % source.name)
         if source.snap_cpg is None:
             raise Refused(v.RC_FAILED, 'volume %s has no snapshot space (SA/SD)' % source.name)
         self._require_free_name(name)
-        vol = Volume(id=self.next_volume_id, name=name, cpg=source.snap_cpg, size=source.size, wwn=self.wwn(self.next_volume_id),
+        vol_id = self._new_volume_id(volume_id)
+        vol = Volume(id=vol_id, name=name, cpg=source.snap_cpg, size=source.size, wwn=self.wwn(vol_id),
                      kind='snapshot', read_only=read_only, write_generation=source.write_generation, copy_of=source.name)
         self.add_volume(vol)
-        copy = Copy(source=source.name, target=name, copy_type=v.VIRTUAL, sync_state=v.IDLE, when_synced=utcnow(), percent=100)
+        copy = Copy(source=source.name, target=name, copy_type=v.UNSYNC_ASSOC, sync_state=v.IDLE, when_synced=utcnow(),
+                    percent=100, replica_type=v.AFTER_DELTA)
         self.add_copy(copy)
         return copy
 
-    def create_physical_copy(self, source, name=None, cpg_name=None, target=None):
-        """Start a physical copy into a new volume (name, cpg_name) or an existing one (target)."""
-        if source.kind == 'snapshot':
-            raise Refused(v.RC_INVALID, 'the source of a physical copy must be a base volume')
-        if target is None:
-            self._require_free_name(name)
-            self._require_room(cpg_name, source.size)
-            target = Volume(id=self.next_volume_id, name=name, cpg=cpg_name, size=source.size, wwn=self.wwn(self.next_volume_id),
-                            thin=source.thin)
-            self.add_volume(target)
-            self._allocate(cpg_name, source.size)
-        elif target.kind != 'base' or target.name == source.name or target.name in self.copies or self.copies_from.get(target.name):
-            raise Refused(v.RC_INVALID, 'volume %s cannot be the target of a physical copy' % target.name)
-        elif target.size < source.size:
-            raise Refused(v.RC_INVALID, 'target %s is smaller than source %s' % (target.name, source.name))
+    def resync_snapshot_name(self, source):
+        """The side-product snapshot's name, as createsv names one: <source>.rw<n> (CLI Reference 2.3.1 p11.35)."""
+        number = ''
+        while True:
+            name = '%s.rw%s' % (source.name, number)
+            if len(name) > v.MAX_NAME_LENGTH:
+                raise Refused(v.RC_FAILED, 'volume name %s is too long for its resync snapshot name %s' % (source.name, name))
+            if name not in self.volumes:
+                return name
+            number = 0 if number == '' else number + 1
+
+    def attach_copy(self, method, source, target, copy_type):
+        """AttachReplica / AttachOrModifyReplica: createvvcopy -p SOURCE [-s] TARGET (M312 p62, M231 p104-105)."""
+        if copy_type not in (v.UNSYNC_ASSOC, v.UNSYNC_UNASSOC):
+            raise Refused(v.RC_INVALID, 'CopyType must be 4 (UnSyncAssoc) or 5 (UnSyncUnAssoc)')
+        if source.kind != 'base':
+            raise Refused(v.RC_INVALID, 'the source of a physical copy must be a base volume, %s is a %s' % (source.name, source.kind))
+        if target.name == source.name:
+            raise Refused(v.RC_INVALID, 'source and target are the same volume')
+        if target.kind == 'snapshot':
+            raise Refused(v.RC_INVALID, 'the target %s is a virtual copy' % target.name)
+        if target.name in self.copies:
+            raise Refused(v.RC_IN_USE, 'the target %s is already a physical copy of %s' % (target.name, self.copies[target.name].source))
+        if self.copies_from.get(target.name) or self.vvset_of(target.name) or self.rcopy_group_of(target.name):
+            raise Refused(v.RC_FAILED, 'the target %s is incompatible: it has copies or is in a volume set' % target.name)
+        if target.size != source.size:
+            raise Refused(v.RC_FAILED, 'the target %s (%d bytes) is not the size of %s (%d bytes)' % (target.name, target.size, source.name, source.size))
+        side = None
+        if copy_type == v.UNSYNC_ASSOC:
+            if source.snap_cpg is None:
+                raise Refused(v.RC_FAILED, 'volume %s has no snapshot space (SA/SD)' % source.name)
+            side = self.resync_snapshot_name(source)
         target.kind, target.copy_of = 'physical', source.name
         self.touch('volume', target.name)
-        copy = Copy(source=source.name, target=target.name, copy_type=v.PHYSICAL, sync_state=v.INITIALIZED)
+        copy = Copy(source=source.name, target=target.name, copy_type=copy_type, sync_state=v.INITIALIZED, replica_type=v.FULL_COPY)
         self.add_copy(copy)
-        return copy, self._new_job('CreateReplica', 'copy', copy, v.EFFECT_CREATE)
+        if side:
+            self.create_snapshot(source, side)
+            copy.resync_snapshot = side
+        return copy, self._new_job(method, 'copy', copy, v.EFFECT_CREATE)
+
+    def add_resyncable_copy(self, source, target):
+        """A resyncable physical copy whose copy already completed (Frozen), with its side snapshot (seed files)."""
+        if source.snap_cpg is None:
+            raise ValueError('physical copy %s: source %s needs snapshot space (snap_cpg)' % (target.name, source.name))
+        side = self.resync_snapshot_name(source)
+        target.kind, target.copy_of, target.write_generation = 'physical', source.name, source.write_generation
+        self.touch('volume', target.name)
+        self.create_snapshot(source, side)
+        copy = Copy(source=source.name, target=target.name, copy_type=v.UNSYNC_ASSOC, sync_state=v.FROZEN, when_synced=utcnow(),
+                    percent=100, replica_type=v.FULL_COPY, resync_snapshot=side)
+        self.add_copy(copy)
+        return copy
 
     def _require_idle(self, copy):
         if self.jobs_on_copy(copy):
@@ -401,55 +536,74 @@ class ArrayState:
         if copy.sync_state == v.BROKEN:
             raise Refused(v.RC_FAILED, 'copy %s is broken' % copy.target)
 
-    def _require_type(self, copy, copy_type, operation):
-        if copy.copy_type != copy_type:
-            kind = 'a virtual' if copy_type == v.VIRTUAL else 'a physical'
-            raise Refused(v.RC_INVALID, '%s applies only to %s copy' % (operation, kind))
+    @staticmethod
+    def _require_resyncable(copy, operation):
+        if copy.is_snapshot:
+            raise Refused(v.RC_INVALID, '%s applies only to a physical copy' % operation)
+        if copy.copy_type != v.UNSYNC_ASSOC:
+            raise Refused(v.RC_INVALID, '%s applies only to an UnSyncAssoc (4) physical copy, %s is UnSyncUnAssoc (5)'
+                          % (operation, copy.target))
 
     def detach(self, copy):
-        self._require_type(copy, v.PHYSICAL, 'Detach')
+        """promotevvcopy: the target becomes an independent base volume (M312 p65 Table 50)."""
+        self._require_resyncable(copy, 'Detach')
         self._require_idle(copy)
         target = self.volumes[copy.target]
         target.kind, target.copy_of = 'base', None
-        self._remove_copy(copy)
+        target.incomplete = target.incomplete or copy.sync_state == v.BROKEN
+        self._drop_copy(copy)
 
     def resync(self, copy):
+        if copy.copy_type == v.UNSYNC_UNASSOC:
+            raise Refused(v.RC_INVALID, 'Resync applies to UnSyncAssoc (4) copies only')
         self._require_not_broken(copy)
         self._require_idle(copy)
-        if copy.copy_type == v.VIRTUAL:
+        if copy.is_snapshot:
             self._refresh_snapshot(copy)
             return None
         return self._new_job('ModifySynchronization', 'resync', copy, v.EFFECT_UNKNOWN)
 
     def restore(self, copy):
-        self._require_type(copy, v.VIRTUAL, 'Restore')
+        if not copy.is_snapshot:
+            raise Refused(v.RC_INVALID, 'Restore applies only to a virtual copy')
         self._require_not_broken(copy)
         self._require_idle(copy)
         return self._new_job('ModifySynchronization', 'restore', copy, v.EFFECT_UNKNOWN)
 
     def start_copy(self, copy):
-        self._require_type(copy, v.PHYSICAL, 'Start Copy')
+        self._require_resyncable(copy, 'Start Copy')
         self._require_not_broken(copy)
         self._require_idle(copy)
         return self._new_job('ModifySynchronization', 'start_copy', copy, v.EFFECT_UNKNOWN)
 
     def stop_copy(self, copy):
-        """Halt a physical copy: its active job is terminated and the copy is Broken."""
-        self._require_type(copy, v.PHYSICAL, 'Stop Copy')
-        for job in self.jobs_on_copy(copy):
+        """createvvcopy -halt: synchronous; a copy in progress ends, its association goes (M311 p64 Table 52)."""
+        if copy.is_snapshot:
+            raise Refused(v.RC_INVALID, 'Stop Copy applies only to a physical copy')
+        jobs = self.jobs_on_copy(copy)
+        if not jobs:
+            return
+        for job in jobs:
             self._end_job(job, v.JOB_TERMINATED, v.JOB_FAILURE_STATUS, 'halted by Stop Copy: the target is incomplete')
-            self._set_sync(copy, v.BROKEN)
+        target = self.volumes[copy.target]
+        target.kind, target.copy_of, target.incomplete = 'base', None, True
+        self._drop_copy(copy)
         self._start_queued()
 
-    def update_snapshot(self, vol):
-        """UpdateDeltaSnapshotSpace: a job that moves the snapshot to a new point in time."""
-        copy = self.copies.get(vol.name)
-        if vol.kind != 'snapshot' or copy is None:
-            raise Refused(v.RC_NO_SUCH_SNAPSHOT, 'volume %s is not a virtual copy' % vol.name)
-        self._require_not_broken(copy)
+    def update_snapshot_space(self, names=None):
+        """UpdateDeltaSnapshotSpace (updatesnapspace): a job recounting the space used by snapshots (all when None)."""
+        if names is None:
+            names = sorted(n for n, vol in self.volumes.items() if vol.kind == 'snapshot')
+            label = '(all snapshots)'
+        else:
+            for name in names:
+                vol = self.volumes.get(name)
+                if vol is None or vol.kind != 'snapshot':
+                    raise Refused(v.RC_NO_SUCH_SNAPSHOT, 'volume %s is not a virtual copy' % name)
+            label = ', '.join(names)
         if self.take_job_failure():
-            raise Refused(v.RC_FAILED, 'update of virtual copy %s failed (injected fault)' % vol.name)
-        return self._new_job('UpdateDeltaSnapshotSpace', 'update', copy, v.EFFECT_UNKNOWN)
+            raise Refused(v.RC_FAILED, 'updatesnapspace failed (injected fault)')
+        return self._add_job('UpdateDeltaSnapshotSpace', 'update', UPDATE_QUEUE, label, 0, v.EFFECT_UNKNOWN, list(names))
 
     def _refresh_snapshot(self, copy):
         self.volumes[copy.target].write_generation = self.volumes[copy.source].write_generation
@@ -457,16 +611,28 @@ class ArrayState:
         copy.when_synced = utcnow()
         self._set_sync(copy, v.IDLE)
 
+    def _recount_snapshot(self, name):
+        snap = self.volumes.get(name)
+        if snap is None or snap.kind != 'snapshot':
+            return
+        source = self.volumes[snap.copy_of]
+        snap.space_used = min(snap.size, max(0, source.write_generation - snap.write_generation) * MIB)
+        self.touch('volume', snap.name)
+        self.touch('volume', source.name)
+
     # --- jobs --------------------------------------------------------------------
 
     def _new_job(self, method, action, copy, effect):
-        now = utcnow()
-        job = Job(id=self.next_job_id, method=method, action=action, source=copy.source, target=copy.target,
-                  size=self.volumes[copy.source].size, effect=effect, submitted=now, changed=now)
-        self.add_job(job)
         if action in PHYSICAL_ACTIONS:
             copy.percent = 0
             self._set_sync(copy, v.INITIALIZED)
+        return self._add_job(method, action, copy.source, copy.target, self.volumes[copy.source].size, effect)
+
+    def _add_job(self, method, action, source, target, size, effect, elements=()):
+        now = utcnow()
+        job = Job(id=self.next_job_id, method=method, action=action, source=source, target=target,
+                  size=size, effect=effect, submitted=now, changed=now, elements=list(elements))
+        self.add_job(job)
         if not self._source_busy(job.source):
             self._start(job)
         return job
@@ -485,7 +651,10 @@ class ArrayState:
         # A failover works alone by design (the other site may be gone): it does not take injected job faults.
         job.fail = job.action != 'rc_failover' and self.take_job_failure()
         if job.action in RUNNING_SYNC_STATE:
-            self._set_sync(self.copies[job.target], RUNNING_SYNC_STATE[job.action])
+            copy = self.copies[job.target]
+            self._set_sync(copy, RUNNING_SYNC_STATE[job.action])
+            if job.action in ('resync', 'start_copy') and copy.resync_snapshot in self.copies:
+                self._refresh_snapshot(self.copies[copy.resync_snapshot])   # the new point in time of the copy
         self._record(job, previous)
 
     def _start_queued(self):
@@ -524,6 +693,15 @@ class ArrayState:
         if job.action in RCOPY_ACTIONS:
             self.rcopy_job_due(job)
             return
+        if job.action == 'update':
+            if job.fail:
+                self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed (injected fault)' % job.description)
+                return
+            for name in job.elements:
+                self._recount_snapshot(name)
+            job.percent = 100
+            self._end_job(job, v.JOB_COMPLETED, v.JOB_SUCCESS_STATUS)
+            return
         copy = self.copies[job.target]
         if job.fail:
             self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed (injected fault)' % job.description)
@@ -533,25 +711,37 @@ class ArrayState:
         if job.action == 'restore':
             source.write_generation = target.write_generation
             self.touch('volume', source.name)
-            self._set_sync(copy, v.SYNCHRONIZED)
-        elif job.action == 'update':
-            self._refresh_snapshot(copy)
+            copy.when_synced = utcnow()           # MX p70 Table 57: Idle, WhenSynced = the time the promote completed
+            self._set_sync(copy, v.IDLE)
         else:
-            target.write_generation = source.write_generation
-            copy.when_synced, copy.percent = utcnow(), 100
-            self._set_sync(copy, v.FROZEN)
+            target.write_generation, target.incomplete = source.write_generation, False
+            self.touch('volume', target.name)
+            if copy.copy_type == v.UNSYNC_UNASSOC:  # seed 002: relinquished once the copy is finished
+                target.kind, target.copy_of = 'base', None
+                self._remove_copy(copy)
+            else:
+                copy.when_synced, copy.percent = utcnow(), 100
+                self._set_sync(copy, v.FROZEN)
         job.percent = 100
         self._end_job(job, v.JOB_COMPLETED, v.JOB_SUCCESS_STATUS)
 
+    def terminate_job(self, job):
+        """CIM_ConcreteJob.RequestStateChange(4 Terminate) (M312 Table 58)."""
+        if job.action in RCOPY_ACTIONS:
+            raise Refused(v.RC_NOT_SUPPORTED, 'remote-copy group jobs cannot be terminated')
+        if not job.active:
+            raise Refused(v.RC_FAILED, 'job %d has already finished' % job.id)
+        if job.action in PHYSICAL_ACTIONS:
+            self.stop_copy(self.copies[job.target])
+            return
+        self._end_job(job, v.JOB_TERMINATED, v.JOB_FAILURE_STATUS, '%s terminated by RequestStateChange' % job.description)
+        if job.action == 'restore':
+            self._set_sync(self.copies[job.target], v.BROKEN)
+        self._start_queued()
+
     def new_group_job(self, method, action, group_name, size):
         """A job acting on a remote-copy group (array/rcopy.py ends it with ``finish_job``)."""
-        now = utcnow()
-        job = Job(id=self.next_job_id, method=method, action=action, source='rcopy-group:' + group_name, target=group_name,
-                  size=size, effect=v.EFFECT_UNKNOWN, submitted=now, changed=now)
-        self.add_job(job)
-        if not self._source_busy(job.source):
-            self._start(job)
-        return job
+        return self._add_job(method, action, 'rcopy-group:' + group_name, group_name, size, v.EFFECT_UNKNOWN)
 
     def finish_job(self, job, ok, error=None):
         if not job.active:
@@ -575,7 +765,7 @@ class ArrayState:
         for job in sorted(self.jobs.values(), key=lambda j: j.id):
             if job.active:
                 self._end_job(job, v.JOB_EXCEPTION, v.JOB_FAILURE_STATUS, '%s failed: the array restarted while the job ran' % job.description)
-                copy = self.copies.get(job.target) if job.action not in RCOPY_ACTIONS else None
+                copy = self.copies.get(job.target) if job.action in RUNNING_SYNC_STATE else None
                 if copy is not None:
                     self._set_sync(copy, v.BROKEN)
 

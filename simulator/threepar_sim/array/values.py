@@ -17,6 +17,19 @@ VVSET_CLASS = 'TPD_ReplicationGroup'
 RCGROUP_CLASS = 'TPD_RemoteReplicationGroup'
 REMOTE_SYNC_CLASS = 'TPD_RemoteStorageSynchronized'
 MEMBER_CLASS = 'TPD_MemberOfCollection'
+CAPABILITIES_CLASS = 'TPD_StorageCapabilities'
+SETTING_CLASS = 'TPD_StorageSetting'
+# Classes whose instances belong to the array: intrinsic writes are refused (M312 p48-60, MX p76).
+ARRAY_OWNED_CLASSES = (
+    SYSTEM_CLASS, VOLUME_CLASS, CPG_CLASS, DSP_CLASS, CONFIG_SERVICE_CLASS, REPLICATION_SERVICE_CLASS, SYNC_CLASS,
+    CAPABILITIES_CLASS, 'TPD_SystemVolume', 'TPD_HostedStoragePool', 'TPD_HostedService', 'TPD_AllocatedFromStoragePool',
+    'TPD_AffectedJobElement', 'TPD_OwningJobElement', VVSET_CLASS, RCGROUP_CLASS, REMOTE_SYNC_CLASS, MEMBER_CLASS)
+# TPD_StorageSystem properties a client may change with ModifyInstance (MX p76).
+SYSTEM_WRITABLE = ('PrimaryOwnerName', 'PrimaryOwnerContact')
+# TPD_StorageSetting properties a client may change with ModifyInstance (M312 p32, M311 p29-33).
+SETTING_WRITABLE = ('ElementName', 'DSPName', 'SnapVolumeSize', 'SnapVolumePercentage', 'ThinlyProvisioned', 'BaseID')
+# TPD_StorageCapabilities instances (M231 p5.12: InstanceID 3PAR:Capabilities:RAIDx; the list is a guess).
+CAPABILITIES = ('RAID0', 'RAID10', 'RAID50', 'RAID60')
 
 # Method return codes
 RC_OK = Uint32(0)
@@ -25,17 +38,26 @@ RC_FAILED = Uint32(4)
 RC_INVALID = Uint32(5)
 RC_IN_USE = Uint32(6)
 RC_JOB_STARTED = Uint32(4096)
+RC_SIZE_NOT_SUPPORTED = Uint32(4097)
+RC_TIMEOUT_NOT_SUPPORTED = Uint32(4098)     # RequestStateChange: "Use of Timeout Parameter Not Supported"
 RC_NO_SUCH_SNAPSHOT = Uint32(32768)
 
 # CreateOrModifyElementFromStoragePool ElementType
 ELEMENT_FULL = 2
 ELEMENT_THIN = 5
 
+# Volume sizes (M311 p30 Table 30, M231 p5.30: chunklet allocation unit 256 MB;
+# 3PAR CLI Administrator's Manual 2.3.1 p7.10: "the size limit is 16 TB")
+ALLOCATION_UNIT = 256 << 20
+MAX_VOLUME_SIZE = 16 << 40
+# Volume names (WSAPI 1.3.1 / CLI: up to 31 characters; the character set is a guess)
+MAX_NAME_LENGTH = 31
+
 # CopyType
 COPY_ASYNC = 2
 COPY_SYNC = 3
-VIRTUAL = 4       # UnSyncAssoc: snapshot
-PHYSICAL = 5      # UnSyncUnAssoc: physical copy
+UNSYNC_ASSOC = 4      # virtual copy, or a physical copy that can be resynchronised (createvvcopy -s)
+UNSYNC_UNASSOC = 5    # one-shot physical copy: the association goes when the copy completes
 
 # ReplicaType
 FULL_COPY = 2
@@ -115,6 +137,17 @@ RC_OP_SUSPEND = 22          # stoprcopygroup
 RC_OPERATIONS = (RC_OP_FAILOVER, RC_OP_FAILBACK, RC_OP_RESYNC_REPLICA, RC_OP_RESUME, RC_OP_RESET_TO_SYNC,
                  RC_OP_RESET_TO_ASYNC, RC_OP_REVERSE_ROLES, RC_OP_SUSPEND)
 RC_OP_DMTF_MAX = 27         # 2..27 is the DMTF value map: the others there are 1 Not Supported
+
+# CIM_ConcreteJob.RequestStateChange RequestedState (M312 Table 58)
+JOB_REQUEST_START = 2
+JOB_REQUEST_SUSPEND = 3
+JOB_REQUEST_TERMINATE = 4
+JOB_REQUEST_KILL = 5
+JOB_REQUEST_SERVICE = 6
+
+# CIM_StorageCapabilities.CreateSetting SettingType
+SETTING_DEFAULT = 2
+SETTING_GOAL = 3
 
 # JobState
 JOB_NEW = 2
