@@ -141,3 +141,18 @@ def array(tmp_path, clock, faults):
 @pytest.fixture
 def client(array, clock):
     return Client(array, clock)
+
+
+@pytest.fixture
+def served_array(tmp_path, monkeypatch):
+    """A real array (real clock, ticker running) behind a CimServer on free ports: the CimServer."""
+    from threepar_sim.server import CimServer   # pylint: disable=import-outside-toplevel
+    monkeypatch.delenv('REQUESTS_CA_BUNDLE', raising=False)
+    monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
+    arr = Array(str(tmp_path / 'array'), seed=SEED, copy_rate_mib=4096.0)
+    cim_server = CimServer(arr, Faults(), str(tmp_path), http_port=0, https_port=0, prewarm=False)
+    cim_server.start()
+    arr.start()
+    yield cim_server
+    cim_server.shutdown()
+    arr.close()

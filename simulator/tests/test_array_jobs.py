@@ -1,6 +1,7 @@
 """Jobs (TPD_ConcreteJob, TPD_AffectedJobElement, deletion) and job indications to a WBEMListener."""
 
 import socket
+import time
 import threading
 
 import pytest
@@ -136,3 +137,80 @@ def test_unrelated_filter_selects_nothing(client, array, listener):
     with array.lock:
         client.physical_copy('base2', 'c1')
     assert array.sender.queue.empty()
+
+
+# --- RequestStateChange (M312 Table 58) and GetError (Table 59) ------------------------------------------
+
+def request_state_change(client, job_path, state, **extra):
+    rc, out = client.conn.InvokeMethod('RequestStateChange', job_path, RequestedState=pywbem.Uint16(state), **extra)
+    return int(rc)
+
+
+@pytest.mark.parametrize('copy_type', [4, 5])
+def test_terminate_a_copy_job_is_stop_copy(client, copy_type):
+    rc, out = client.physical_copy('base2', 'c1', copy_type)
+    client.advance(0.5)
+    assert request_state_change(client, out['Job'], 4) == 4096
+    job = client.job(out)
+    assert job['JobState'] == 8 and sorted(job['OperationalStatus']) == [6, 17]
+    assert client.sync('c1') is None and list(client.volume('c1')['OperationalStatus']) == [6]
+    assert request_state_change(client, out['Job'], 4) == 4       # already finished
+
+
+def test_terminate_a_restore_job_breaks_the_snapshot(client):
+    rc, out = client.modify(5, 'snap1')
+    assert request_state_change(client, out['Job'], 4) == 4096
+    assert client.job(out)['JobState'] == 8 and client.sync('snap1')['SyncState'] == 12
+
+
+def test_request_state_change_refusals(client):
+    rc, out = client.physical_copy('base2', 'c1')
+    before = client.state_snapshot()
+    for state in (2, 3, 5, 6):
+        assert request_state_change(client, out['Job'], state) == 1
+    for state in (0, 1, 7, 100):
+        assert request_state_change(client, out['Job'], state) == 5
+    timeout = pywbem.CIMDateTime('00000000000010.000000:000')
+    assert request_state_change(client, out['Job'], 4, TimeoutPeriod=timeout) == 4098
+    assert client.state_snapshot() == before
+
+
+def test_get_error(client, faults):
+    rc, out = client.physical_copy('base2', 'c1')
+    assert client.conn.InvokeMethod('GetError', out['Job']) == (0, {'Error': None})   # running
+    client.advance(2.0)
+    assert client.conn.InvokeMethod('GetError', out['Job']) == (0, {'Error': None})   # completed OK
+    faults.arm({'fail_next_job': 1})
+    rc, out = client.physical_copy('base2', 'c2')
+    client.advance(2.0)
+    rc, result = client.conn.InvokeMethod('GetError', out['Job'])
+    error = result['Error']
+    assert rc == 0 and error.classname == 'CIM_Error'
+    assert (error['OwningEntity'], error['MessageID'], error['Message'], list(error['MessageArguments'])) == \
+        ('SNIA', 'DRM26', 'Operation has failed', ['Operation has failed'])
+    assert (error['PerceivedSeverity'], error['ProbableCause'], error['CIMStatusCode'], error['CIMStatusCodeDescription']) == \
+        (2, 8, 2, 'CIM_ERR_ACCESS_DENIED')
+    rc, out = client.physical_copy('base1', 'c3')
+    request_state_change(client, out['Job'], 4)
+    assert client.conn.InvokeMethod('GetError', out['Job']) == (0, {'Error': None})   # cancelled
+
+
+def test_get_error_over_http(served_array):
+    conn = pywbem.WBEMConnection('http://127.0.0.1:%d' % served_array.http_port, ('3paradm', '3pardata'), default_namespace='root/tpd')
+    served_array.array.faults.arm({'fail_next_job': 1})
+    service = conn.EnumerateInstanceNames('TPD_StorageConfigurationService')[0]
+    rc, out = conn.InvokeMethod('UpdateDeltaSnapshotSpace', service)
+    assert rc == 4
+    served_array.array.faults.arm({'fail_next_job': 1})
+    volumes = {v['ElementName']: v.path for v in conn.EnumerateInstances('TPD_StorageVolume')}
+    rc, out = conn.InvokeMethod('CreateOrModifyElementFromStoragePool', service, ElementName='t1', InPool=conn.EnumerateInstanceNames(
+        'TPD_DynamicStoragePool')[0], Size=pywbem.Uint64(2 << 30), ElementType=pywbem.Uint16(5))
+    rc, out = conn.InvokeMethod('AttachReplica', service, SourceElement=volumes['base2'], TargetElement=out['TheElement'],
+                                CopyType=pywbem.Uint16(5))
+    assert rc == 4096
+    for dummy in range(100):
+        if conn.GetInstance(out['Job'])['JobState'] != 4:
+            break
+        time.sleep(0.05)
+    rc, result = conn.InvokeMethod('GetError', out['Job'])
+    assert rc == 0 and result['Error']['MessageID'] == 'DRM26'
