@@ -55,6 +55,9 @@ def test_restart_after_sigkill_keeps_data_and_fails_the_running_job(tmp_path):
         assert job['JobState'] == 10 and sorted(job['OperationalStatus']) == [6, 17] and 'restarted' in job['ErrorDescription']
         broken = [s for s in conn.EnumerateInstances('TPD_StorageSynchronized') if s['SyncState'] == 12]
         assert len(broken) == 1 and broken[0]['SyncedElement']['DeviceID'] == names['long_copy']['DeviceID']
+        assert (broken[0]['CopyType'], broken[0]['ReplicaType'], broken[0]['Mode']) == (4, 2, 3)
+        array.state.delete_volume(array.state.volumes['clone1'])     # the copy remembers its resync snapshot
+        assert 'base1.rw' not in array.state.volumes
         assert len(conn.EnumerateInstances('CIM_IndicationSubscription', namespace='root/interop')) == 1
         assert array.name == 'TEST-A' and array.users['3paradm']['role'] == 'edit'
         pools = {p['ElementName']: p for p in conn.EnumerateInstances('TPD_DynamicStoragePool')}
