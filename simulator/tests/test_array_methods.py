@@ -117,8 +117,8 @@ def test_goal_must_be_a_reference_to_an_existing_setting(client):
 
 def test_capabilities_and_create_setting(client):
     capabilities = client.conn.EnumerateInstances('TPD_StorageCapabilities')
-    assert {c['InstanceID'] for c in capabilities} == {'3PAR:Capabilities:RAID0', '3PAR:Capabilities:RAID10',
-                                                      '3PAR:Capabilities:RAID50', '3PAR:Capabilities:RAID60'}
+    expected = {'3PAR:Capabilities:RAID0', '3PAR:Capabilities:RAID10', '3PAR:Capabilities:RAID50', '3PAR:Capabilities:RAID60'}
+    assert {c['InstanceID'] for c in capabilities} == expected
     path = capabilities[0].path
     for setting_type in (2, 3):
         rc, out = client.conn.InvokeMethod('CreateSetting', path, SettingType=Uint16(setting_type))
