@@ -330,3 +330,20 @@ def test_volume_reads():
 def test_changes_ignores_waits():
     assert not planner.changes([planner.Action('wait for copy', 'x')])
     assert planner.changes([planner.Action('delete copy', 'x', 'ReturnToStoragePool')])
+
+
+@pytest.mark.parametrize('sync_maintained', [True, False, None])
+def test_plans_do_not_depend_on_sync_maintained(sync_maintained):
+    """provider-facts section 6: a physical copy's SyncMaintained is true (seed 002) or false (M312 p56)."""
+    clone = copy('physical', m.SS_FROZEN, age_hours=2)
+    clone.sync_maintained = sync_maintained
+    wants = [want_copy(type='physical', max_age=3600), want_copy(type='physical', state='detached')]
+    assert [steps(planner.plan_copy(w, array([clone]), NOW)) for w in wants] == [[RESYNC], [DETACH]]
+
+
+@pytest.mark.parametrize('running', [m.SS_COPY_IN_PROGRESS, m.SS_RESYNC_IN_PROGRESS])
+def test_a_resync_under_way_is_waited_for_in_either_reading(running):
+    """provider-facts section 6: a resync in progress is CopyInProgress (seed 000) or ResyncInProgress (M312 Table 49)."""
+    state = array([copy('physical', running)])
+    assert steps(planner.plan_copy(want_copy(type='physical', max_age=1), state, NOW)) == [WAIT]
+    assert steps(planner.plan_copy(want_copy(type='physical', state='detached'), state, NOW)) == [WAIT, DETACH]
