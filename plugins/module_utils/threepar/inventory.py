@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
                      'OperationalStatus', 'ReadOnly', 'CopyOf']
@@ -238,6 +238,16 @@ class Inventory:
                                'Check that the SMI-S provider serves the Block Services profile.')
         self._service = names[0]
         return self._service
+
+    def synchronization_types(self):
+        """The SupportedSynchronizationType of every TPD_StorageReplicationCapabilities (the kinds of local copy the
+        provider can make), or None when the provider has no such class (an older one) and cannot tell."""
+        try:
+            found = self.client.enumerate(m.REPLICATION_CAPABILITIES, ['SupportedSynchronizationType'], 'the replication capabilities')
+        except ThreeparError:
+            return None
+        types = set(int(inst.get('SupportedSynchronizationType')) for inst in found if inst.get('SupportedSynchronizationType') is not None)
+        return types or None
 
     def sync_state(self, path, what):
         """Only the state properties of one copy association (polled while waiting)."""

@@ -57,6 +57,12 @@ COPY_TYPE_UNSYNC_UNASSOC = 5
 COPY_TYPE_VIRTUAL = COPY_TYPE_UNSYNC_ASSOC
 
 REPLICA_TYPE = {2: 'Full Copy', 4: 'After Delta'}
+# CIM_StorageReplicationCapabilities.SupportedSynchronizationType: the kinds of local copy the provider makes (M231 p5.62).
+REPLICATION_CAPABILITIES = 'TPD_StorageReplicationCapabilities'
+SYNCHRONIZATION_TYPE = {2: 'Async', 3: 'Sync', 4: 'UnSyncAssoc-Full', 5: 'UnSyncAssoc-Delta', 6: 'UnSyncUnAssoc'}
+SYNC_TYPE_UNSYNC_ASSOC_FULL = 4
+SYNC_TYPE_UNSYNC_ASSOC_DELTA = 5
+SYNC_TYPE_UNSYNC_UNASSOC = 6
 REPLICA_TYPE_FULL_COPY = 2
 REPLICA_TYPE_AFTER_DELTA = 4
 

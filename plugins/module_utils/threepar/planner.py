@@ -194,6 +194,27 @@ def _wait(copy):
     return Action('wait for copy', copy.target, None, {'source': copy.source, 'name': copy.target})
 
 
+def synchronization_type(action):
+    """The SupportedSynchronizationType a copy-creating action needs, or None for any other action."""
+    if action.method == CREATE_REPLICA:
+        return m.SYNC_TYPE_UNSYNC_ASSOC_DELTA
+    if action.method == ATTACH_REPLICA:
+        return m.SYNC_TYPE_UNSYNC_ASSOC_FULL if action.args['copy_type'] == m.COPY_TYPE_UNSYNC_ASSOC else m.SYNC_TYPE_UNSYNC_UNASSOC
+    return None
+
+
+def check_supported(actions, supported):
+    """Refuse a plan whose copies the provider cannot make (``supported``: its SupportedSynchronizationType values)."""
+    for action in actions:
+        needed = synchronization_type(action)
+        if needed is not None and needed not in supported:
+            offered = ', '.join(m.decode(m.SYNCHRONIZATION_TYPE, t) for t in sorted(supported))
+            raise Unsupported('create', '%s %s' % (action.operation.split(' ', 1)[1], action.target),
+                              'the SMI-S provider does not make %s copies (its %s lists %s)'
+                              % (m.SYNCHRONIZATION_TYPE[needed], m.REPLICATION_CAPABILITIES, offered),
+                              'Nothing was changed; make the copy with the 3PAR CLI (createsv, createvvcopy).')
+
+
 def _delete_copy(name):
     return Action('delete copy', name, RETURN_TO_POOL, {'name': name})
 

@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Remote-copy actions (rcopy_plan) -> TPD_ReplicationService methods.
 
-Before the first method, the service is asked which operations it supports (GetSupportedOperations): a provider
-that reports remote replication read-only (the OS 3.1.x provider) makes the task fail before anything changes,
-naming the operation and the 3PAR CLI command to use instead. Jobs (CreateGroupReplica, Resume, Failover,
+Before the first method, and in check mode too (it is a read), the replication service's capabilities are asked
+which operations they support for the group's replication type (TPD_ReplicationServiceCapabilities
+.GetSupportedOperations(ReplicationType), M311 p114): a provider that reports remote replication read-only (the
+OS 3.1.x provider) makes the task fail before anything changes, naming the operation and the 3PAR CLI command to
+use instead. A provider without the capabilities class (an older one) is asked on the service, with a warning. Jobs (CreateGroupReplica, Resume, Failover,
 Resync Replica, Failback) are polled with a PropertyList and deleted once finished; the whole task shares one
 deadline (wait_timeout). ``wait_for_rows`` then polls the group's state properties until the array the module
 talks to reports the Table 107 row of the desired state (rcopy_plan.check_row).
@@ -29,6 +31,9 @@ except ImportError:
     pass    # client.HAS_PYWBEM tells the module
 
 GET_SUPPORTED = 'GetSupportedOperations'
+REPLICATION_CAPABILITIES = 'TPD_ReplicationServiceCapabilities'
+# CIM_ReplicationServiceCapabilities ReplicationType of a remote-copy group by its 3PAR mode.
+REPLICATION_TYPE_BY_MODE = {'sync': 4, 'periodic': 5}    # Synchronous / Asynchronous Mirror Remote
 
 # operation -> (verb, object template) for "Failed to <verb> <object>: ..."
 WORDING = {
@@ -95,14 +100,14 @@ class RcopyExecutor:
 
     # ------------------------------------------------------------ support
 
-    def check_supported(self, actions):
-        """Ask the service which ModifyReplicaSynchronization operations it supports; refuse the plan, before any change,
-        when one of its actions is not among them (an empty list: remote replication is read-only)."""
+    def check_supported(self, actions, mode=None):
+        """Ask which ModifyReplicaSynchronization operations the provider supports for the group's mode; refuse the plan,
+        before any change, when one of its actions is not among them (an empty list: remote replication is read-only)."""
         if not actions:
             return
         if not self._asked:
             self._asked = True
-            self._ask_supported()
+            self._ask_supported(mode or self.spec.mode or 'sync')
         if self.supported is None:
             return
         for action in actions:
@@ -110,11 +115,25 @@ class RcopyExecutor:
                 continue
             raise self._unsupported(action, actions)
 
-    def _ask_supported(self):
-        """GetSupportedOperations, once per run; ``supported`` stays None when the service cannot tell."""
-        service = self.inventory.replication_service_path()
+    def _capabilities_path(self):
+        """The replication service's capabilities, or None when the provider has no such class (an older one)."""
         try:
-            rc, out = self.client.invoke(GET_SUPPORTED, service, [], 'ask', 'the replication service which operations it supports')
+            names = self.client.enumerate_names(REPLICATION_CAPABILITIES, 'the replication service capabilities')
+        except ThreeparError:
+            return None
+        return names[0] if names else None
+
+    def _ask_supported(self, mode):
+        """GetSupportedOperations, once per run; ``supported`` stays None when the provider cannot tell."""
+        capabilities = self._capabilities_path()
+        if capabilities is not None:
+            target, params = capabilities, [('ReplicationType', Uint16(REPLICATION_TYPE_BY_MODE.get(mode, 4)))]
+        else:
+            self.warnings.append('The SMI-S provider has no %s (an older provider): asking the replication service itself '
+                                 'which operations it supports.' % REPLICATION_CAPABILITIES)
+            target, params = self.inventory.replication_service_path(), []
+        try:
+            rc, out = self.client.invoke(GET_SUPPORTED, target, params, 'ask', 'the replication service which operations it supports')
         except ThreeparError as exc:
             self.warnings.append('The replication service could not tell which operations it supports (%s); '
                                  'going ahead.' % exc)

@@ -109,6 +109,8 @@ def run_rcopy_group(module, conn=None):
     before = group_view(group, inventory.extra.get(spec.name))
     target = target_state(spec, group, actions)
     result = {'changed': bool(actions), 'jobs': []}
+    # The capability gate is a read: check mode asks it too, and reports the refusal a real run would meet.
+    executor.check_supported(actions, group.mode if group.exists else None)
     if module.check_mode or not actions:
         result.update(actions=[action_result(a) for a in actions], group=before)
         after = predicted(spec, group, actions, target) if actions else diff_view(before)
@@ -117,7 +119,6 @@ def run_rcopy_group(module, conn=None):
             if action['operation'] in ('create', 'add_member'):
                 executor.volumes(action['params']['members'] if action['operation'] == 'create' else [action['params']['volume']])
         try:
-            executor.check_supported(actions)
             executor.run(actions)
             if executor.wait and not executor.not_started and any(a['operation'] == 'create_replica' for a in actions):
                 # Providers differ in whether CreateGroupReplica leaves the group started: converge what it left.

@@ -194,6 +194,18 @@ def _predicted_copy(want, before, actions):
     return dict((k, v) for k, v in after.items() if v is not None or k == 'sync_state')
 
 
+def _check_copy_capabilities(inventory, actions):
+    """Ask the provider which kinds of local copy it makes, only for a plan that creates one, in check mode too (a
+    read); refuse the plan before anything is invoked. Warnings (a provider that cannot tell) are returned."""
+    if not any(planner.synchronization_type(a) for a in actions):
+        return []
+    supported = inventory.synchronization_types()
+    if supported is None:
+        return ['The SMI-S provider does not say which copies it makes (no %s): going ahead.' % m.REPLICATION_CAPABILITIES]
+    planner.check_supported(actions, supported)
+    return []
+
+
 def _restores_not_due(wants, copies, actions):
     """(want, why) for each state: restored whose snapshot the guard kept from being promoted again."""
     planned = set(a.target for a in actions)
@@ -223,9 +235,11 @@ def run_snapshot(module, conn=None):
     state = inventory.read(*planner.copy_reads(wants, state))
     state = inventory.read_details(planner.copy_detail_reads(wants, state))
     actions = planner.plan_copies(wants, state, datetime.now(timezone.utc))
+    gate_warnings = _check_copy_capabilities(inventory, actions)
     state_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
     before = dict((w['name'], _copy_view(state, w)) for w in wants)
     done, jobs_left, warnings, created = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'])
+    warnings = gate_warnings + list(warnings)
     if module.check_mode or not actions:
         views = before
         after = dict((w['name'], _predicted_copy(w, _copy_diff_view(before[w['name']]), actions)) for w in wants)

@@ -347,3 +347,13 @@ def test_a_resync_under_way_is_waited_for_in_either_reading(running):
     state = array([copy('physical', running)])
     assert steps(planner.plan_copy(want_copy(type='physical', max_age=1), state, NOW)) == [WAIT]
     assert steps(planner.plan_copy(want_copy(type='physical', state='detached'), state, NOW)) == [WAIT, DETACH]
+
+
+def test_copies_the_provider_does_not_make_are_refused_before_anything():
+    """TPD_StorageReplicationCapabilities lists the kinds of local copy the provider makes (M231 p5.62)."""
+    wants = [want_copy(name='s'), want_copy(name='c', type='physical'), want_copy(name='o', **ONESHOT)]
+    actions = planner.plan_copies(wants, array(), NOW)
+    planner.check_supported(actions, {m.SYNC_TYPE_UNSYNC_ASSOC_DELTA, m.SYNC_TYPE_UNSYNC_ASSOC_FULL, m.SYNC_TYPE_UNSYNC_UNASSOC})
+    with pytest.raises(Unsupported, match='does not make UnSyncUnAssoc copies.*lists UnSyncAssoc-Full, UnSyncAssoc-Delta'):
+        planner.check_supported(actions, {m.SYNC_TYPE_UNSYNC_ASSOC_DELTA, m.SYNC_TYPE_UNSYNC_ASSOC_FULL})
+    assert [planner.synchronization_type(a) for a in actions] == [5, None, 4, None, 6]

@@ -364,3 +364,48 @@ def test_check_mode_prediction():
     after = rr.predicted(spec, new, actions, rr.target_state(spec, new, actions))
     assert after['members'] == [{'volume': 'db02', 'remote_volume': 'db02_r'}] and after['role'] == 'Primary'
     assert rr.predicted(rp.GroupSpec('rcg', state='absent'), current, [], None) == {}
+
+
+CAPABILITIES = CIMInstanceName('TPD_ReplicationServiceCapabilities', {'InstanceID': 'caps'}, namespace=NS)
+
+
+class CapabilitiesClient(Client):
+    """A provider with (or, ``capabilities=False``, an older one without) TPD_ReplicationServiceCapabilities."""
+
+    def __init__(self, *args, capabilities=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.capabilities = capabilities
+
+    def enumerate_names(self, classname, what):
+        self.calls.append(('EnumerateInstanceNames', classname))
+        if classname == 'TPD_ReplicationServiceCapabilities':
+            if not self.capabilities:
+                raise MethodFailed('read', what, 'CIM_ERR_INVALID_CLASS')
+            return [CAPABILITIES]
+        return [SERVICE]
+
+    def invoke(self, method, target, params, verb, what):
+        self.calls.append(('InvokeMethod', method, dict(params), target.classname))
+        if method == 'GetSupportedOperations':
+            return 0, {'SupportedOperations': list(self.supported)}
+        return self.rc, ({'Job': JOB} if self.rc == 4096 else {})
+
+
+@pytest.mark.parametrize('mode,replication_type', [(2, 4), (3, 5)])
+def test_supported_operations_are_asked_of_the_capabilities_for_the_group_mode(mode, replication_type):
+    """M311 p114: GetSupportedOperations(ReplicationType) is a method of ReplicationServiceCapabilities."""
+    client = CapabilitiesClient(group_instance('p_synced', mode=mode))
+    ex, actions = plan({'replication': 'stopped'}, client)
+    ex.check_supported(actions, 'sync' if mode == 2 else 'periodic')
+    ask = [c for c in client.calls if c[0] == 'InvokeMethod'][0]
+    assert ask[1:] == ('GetSupportedOperations', {'ReplicationType': replication_type}, 'TPD_ReplicationServiceCapabilities')
+    assert ex.warnings == []
+
+
+def test_an_older_provider_without_capabilities_is_asked_on_the_service_with_one_warning():
+    client = CapabilitiesClient(group_instance('p_synced'), capabilities=False)
+    ex, actions = plan({'replication': 'stopped'}, client)
+    ex.check_supported(actions)
+    ask = [c for c in client.calls if c[0] == 'InvokeMethod'][0]
+    assert ask[1:] == ('GetSupportedOperations', {}, SERVICE.classname)
+    assert len(ex.warnings) == 1 and 'older provider' in ex.warnings[0]
