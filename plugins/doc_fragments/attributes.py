@@ -27,7 +27,7 @@ attributes:
 options: {}
 attributes:
   check_mode:
-    description: Reads the array and returns the plan (RV(actions)) without invoking any method.
+    description: Reads the array (the capability reads included) and returns the plan (RV(actions)) without invoking any method that changes it.
     support: full
   diff_mode:
     description: Returns the before and after state of the managed objects.

@@ -20,9 +20,11 @@ description:
     takes as many steps as needed in one task, so failed_over -> normal is a recover then a restore.
     The DR path is driven from the DR array (the group's configured secondary).
   - Failover works with the original primary array down. Recover and restore need it back.
-  - Before invoking anything, the module asks the provider which operations it supports (C(GetSupportedOperations)).
-    A provider that reports remote replication as read-only (the InForm OS 3.1.x provider) makes the task fail,
-    with nothing changed, naming the operation and the 3PAR CLI command to run instead.
+  - Before invoking anything, the module asks the provider which operations it supports for the group's mode
+    (C(GetSupportedOperations) of C(TPD_ReplicationServiceCapabilities), with the ReplicationType Synchronous or
+    Asynchronous Mirror Remote). A provider that reports remote replication as read-only (the InForm OS 3.1.x
+    provider) makes the task fail, with nothing changed, naming the operation and the 3PAR CLI command to run
+    instead. A provider without that class (an older one) is asked on the replication service, with a warning.
   - Waits, bounded by O(wait_timeout), for the jobs it starts and until the array reports the Table 107 state of
     the desired end state.
   - Every action reports its 3PAR CLI equivalent (C(cli)), for runbooks and change records.
@@ -117,7 +119,8 @@ extends_documentation_fragment:
   - smis.threepar.attributes.CHANGES
 notes:
   - Configuration changes (members, mode) and the first creation need both arrays and run on the group's primary array.
-  - Check mode reads the group and returns the plan; it invokes no method, not even C(GetSupportedOperations).
+  - Check mode reads the group, asks the same C(GetSupportedOperations) (a read, so that check mode reports the
+    refusal a real run would meet), and returns the plan; it invokes no method that changes anything.
 seealso:
   - module: smis.threepar.threepar_volume
   - module: smis.threepar.threepar_info

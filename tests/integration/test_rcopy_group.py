@@ -137,6 +137,11 @@ def peer_group(array):
     return found[0] if found else None
 
 
+# The capability gate: GetSupportedOperations(ReplicationType) on TPD_ReplicationServiceCapabilities, a read that
+# check mode makes too; nothing else is invoked in check mode.
+GATE = ['GetSupportedOperations']
+
+
 def converged(play, args, max_requests=2):
     """A second identical run: unchanged, no method invoked, a fixed small number of reads."""
     run = play.run('rcopy_group', args)
@@ -164,11 +169,11 @@ def apply(play, args, expected):
 CREATE = {'name': GROUP, 'target': '3PAR-B', 'mode': 'sync', 'members': MEMBERS}
 
 
-def test_create_check_mode_invokes_nothing(play_a):
+def test_create_check_mode_invokes_nothing_but_the_capability_read(play_a):
     run = play_a.run('rcopy_group', CREATE, check=True, diff=True)
     assert operations(run.result) == ['create', 'create_replica', 'start'] and run.result['changed'] is True
     assert run.result['actions'][1]['cli'] == 'admitrcopyvv db01 rcg 3PAR-B:db01_r; admitrcopyvv db02 rcg 3PAR-B:db02_r'
-    assert run.methods == []
+    assert run.methods == GATE
     assert run.result['diff']['before'] == {}
     assert run.result['diff']['after']['members'] == MEMBERS and run.result['diff']['after']['role'] == 'Primary'
 
@@ -205,7 +210,7 @@ def test_stop_and_start(play_a):
 def test_members_add_and_purge(play_a, arrays):
     args = dict(CREATE, members=MEMBERS + [DB03])
     run = play_a.run('rcopy_group', args, check=True)
-    assert operations(run.result) == ['stop', 'add_member', 'start'] and run.methods == []
+    assert operations(run.result) == ['stop', 'add_member', 'start'] and run.methods == GATE
     first, methods = apply(play_a, args, ['stop', 'add_member', 'start'])
     assert 'AddMembers' in methods
     assert first['group']['members'] == MEMBERS + [DB03] and first['group']['status'] == 'Synced'
@@ -234,7 +239,7 @@ def test_failover_is_driven_from_the_dr_array(play_a):
 def test_failover_on_the_secondary(play_a, play_b):
     args = {'name': GROUP, 'dr_state': 'failed_over'}
     run = play_b.run('rcopy_group', args, check=True, diff=True)
-    assert operations(run.result) == ['stop', 'failover'] and run.methods == []
+    assert operations(run.result) == ['stop', 'failover'] and run.methods == GATE
     assert run.result['diff']['after']['role'] == 'Primary-Rev'
     first, methods = apply(play_b, args, ['stop', 'failover'])
     assert first['actions'][1]['job_state'] == 'Completed' and first['actions'][1]['cli'] == 'setrcopygroup failover rcg'
@@ -265,7 +270,7 @@ def test_failed_over_to_normal_in_one_task_and_a_failed_recover(play_b, arrays):
     apply(play_b, {'name': GROUP, 'dr_state': 'failed_over'}, ['stop', 'failover'])
     args = {'name': GROUP, 'dr_state': 'normal'}
     run = play_b.run('rcopy_group', args, check=True)
-    assert operations(run.result) == ['recover', 'restore'] and run.methods == []
+    assert operations(run.result) == ['recover', 'restore'] and run.methods == GATE
     # The recover fails (rows 8 and 10): the task says so, and the next run wants force.
     arrays[1].proc.faults(fail_next_job=1)
     run = play_b.run('rcopy_group', args)
@@ -335,6 +340,9 @@ def test_read_only_provider(arrays, play_a, play_b):
     b.start(extra=['--rcopy-read-only'])
     wait_link(a, b)
     try:
+        # Check mode asks the capabilities too (a read), and reports the refusal the real run meets.
+        run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': 'failed_over'}, check=True)
+        assert run.result['failed'] is True and 'read-only' in run.result['msg'] and run.methods == GATE, run
         run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': 'failed_over'})
         assert run.result['failed'] is True, run
         msg = run.result['msg']
@@ -355,9 +363,9 @@ def test_read_only_provider(arrays, play_a, play_b):
 def test_delete(play_a, arrays):
     args = {'name': GROUP, 'state': 'absent'}
     run = play_a.run('rcopy_group', {'name': GROUP, 'replication': 'started'}, check=True)
-    assert operations(run.result) == ['start'] and run.methods == []
+    assert operations(run.result) == ['start'] and run.methods == GATE
     run = play_a.run('rcopy_group', args, check=True)
-    assert operations(run.result) == ['delete'] and run.methods == []       # stopped: no Suspend needed
+    assert operations(run.result) == ['delete'] and run.methods == GATE       # stopped: no Suspend needed
     first, methods = apply(play_a, args, ['delete'])
     assert first['group'] == {} and methods == ['GetSupportedOperations', 'DeleteGroup']
     assert peer_group(arrays[1]) is None
