@@ -423,7 +423,7 @@ def test_update_delta_snapshot_space_failed(client, faults):
     assert client.state_snapshot() == before
 
 
-def test_replication_service_reports_the_remote_copy_operations(client):
-    service = client.conn.EnumerateInstanceNames('TPD_ReplicationService')[0]
-    rc, out = client.conn.InvokeMethod('GetSupportedOperations', service)
+def test_replication_service_capabilities_report_the_remote_copy_operations(client):
+    capabilities = client.conn.EnumerateInstanceNames('TPD_ReplicationServiceCapabilities')[0]
+    rc, out = client.conn.InvokeMethod('GetSupportedOperations', capabilities, ReplicationType=Uint16(4))
     assert rc == 0 and sorted(out['SupportedOperations']) == [10, 11, 14, 16, 17, 18, 20, 22]

@@ -45,7 +45,8 @@ def test_create_group_copies_and_pairs_on_both_arrays(pair):
         assert all(side.volume(n)['ReadOnly'] is (side is b) for n in local)
     # db02_r did not exist on 3PAR-B: it was created with the size of db02
     assert b.volume('db02_r')['NumberOfBlocks'] == a.volume('db02')['NumberOfBlocks']
-    rc, out = a.invoke('GetSupportedOperations')
+    rc, out = a.conn.InvokeMethod('GetSupportedOperations', a.conn.EnumerateInstanceNames('TPD_ReplicationServiceCapabilities')[0],
+                                  ReplicationType=Uint16(5))
     assert rc == 0 and sorted(out['SupportedOperations']) == [10, 11, 14, 16, 17, 18, 20, 22]
 
 

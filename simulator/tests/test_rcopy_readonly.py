@@ -47,8 +47,10 @@ def test_up_starts_a_linked_pair(pair):
 
 def test_read_only_provider_refuses_every_method_and_changes_nothing(pair):
     dummy, b = pair
-    rc, out = b.invoke('GetSupportedOperations')
-    assert rc == 0 and out['SupportedOperations'] == []
+    capabilities = b.conn.EnumerateInstanceNames('TPD_ReplicationServiceCapabilities')[0]
+    for replication_type in (4, 5):
+        rc, out = b.conn.InvokeMethod('GetSupportedOperations', capabilities, ReplicationType=Uint16(replication_type))
+        assert rc == 0 and out['SupportedOperations'] == []
     volume = b.volume('db01_r').path
     before = {c: sorted(i.tomof() for i in b.conn.EnumerateInstances(c)) for c in (
         'TPD_StorageVolume', 'TPD_ReplicationGroup', 'TPD_RemoteReplicationGroup', 'TPD_ConcreteJob')}

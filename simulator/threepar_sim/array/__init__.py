@@ -20,6 +20,7 @@ from .projection import Projector
 from .providers import (SUBSCRIPTION_PROVIDERS, ArrayOwnedProvider, CapabilitiesProvider, JobMethodProvider, JobProvider, SettingProvider,
                         StorageConfigurationServiceProvider)
 from .rcopy import RemoteCopy
+from .capabilities import ReplicationServiceCapabilitiesProvider
 from .rcopy_provider import ReplicationServiceProvider
 from .repository import install as install_fast_store, skip_cleanup_of_projected_instances
 from .seed import new_state
@@ -141,7 +142,7 @@ class Array:
         repo = self.conn.cimrepository
         for provider in (StorageConfigurationServiceProvider(repo, self), ReplicationServiceProvider(repo, self), JobProvider(repo, self),
                          CapabilitiesProvider(repo, self), JobMethodProvider(repo, self), ArrayOwnedProvider(repo, self),
-                         SettingProvider(repo, self)):
+                         SettingProvider(repo, self), ReplicationServiceCapabilitiesProvider(repo, self)):
             self.conn.register_provider(provider, namespaces=v.NS)
         for provider_class in SUBSCRIPTION_PROVIDERS:
             self.conn.register_provider(provider_class(repo, self), namespaces=v.INTEROP_NS)

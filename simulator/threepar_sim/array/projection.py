@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from pywbem import CIMDateTime, Uint16, Uint64
 
-from . import values as v
+from . import capabilities, values as v
 from .fastcim import make_instance, make_path, typed_property as prop
 from .rcopy_cim import rcgroup_instances, vvset_instances
 
@@ -105,6 +105,7 @@ class Projector:
                 prop('CreationClassName', classname), prop('Name', name), prop('ElementName', name),
                 prop('OperationalStatus', u16_list([v.OS_OK]))]))
             result.append(self.association('TPD_HostedService', 'Antecedent', self.system_path, 'Dependent', path))
+        result.extend(capabilities.system_instances(self))
         return result
 
     def cpg_instances(self, cpg):
@@ -113,7 +114,8 @@ class Projector:
             prop('InstanceID', 'TPD:CPG:' + cpg.name), prop('ElementName', cpg.name), prop('PoolID', cpg.name),
             prop('Primordial', False), prop('TotalManagedSpace', Uint64(cpg.size)),
             prop('RemainingManagedSpace', Uint64(max(0, cpg.size - cpg.used))), prop('OperationalStatus', u16_list([v.OS_OK]))])
-        return [pool, self.association('TPD_HostedStoragePool', 'GroupComponent', self.system_path, 'PartComponent', path)]
+        return [pool, self.association('TPD_HostedStoragePool', 'GroupComponent', self.system_path, 'PartComponent', path),
+                *capabilities.cpg_instances(self, cpg)]
 
     def volume_instances(self, vol):
         path = self.volume_path(vol)
@@ -152,7 +154,8 @@ class Projector:
         return [dsp,
                 self.association('TPD_HostedStoragePool', 'GroupComponent', self.system_path, 'PartComponent', path),
                 self.association('TPD_AllocatedFromStoragePool', 'Antecedent', self.cpg_path(vol.snap_cpg), 'Dependent', path,
-                                 [prop('SpaceConsumed', Uint64(vol.reserved_snap_space))])]
+                                 [prop('SpaceConsumed', Uint64(vol.reserved_snap_space))]),
+                *capabilities.dsp_instances(self, vol)]
 
     def copy_instances(self, copy):
         path = self.copy_path(copy)
@@ -191,7 +194,8 @@ class Projector:
     def job_instances(self, job):
         instance = self.job_instance(job)
         group_job = job.source.startswith('rcopy-group:')
-        service = self.service_path(*((v.REPLICATION_SERVICE_CLASS, 'ReplicationService') if group_job
+        replication = group_job or job.method in ('CreateElementReplica', 'ModifyReplicaSynchronization')
+        service = self.service_path(*((v.REPLICATION_SERVICE_CLASS, 'ReplicationService') if replication
                                       else (v.CONFIG_SERVICE_CLASS, 'StorageConfigurationService')))
         result = [instance, self.association('TPD_OwningJobElement', 'OwningElement', service, 'OwnedElement', instance.path)]
         if group_job:

@@ -1,11 +1,16 @@
-"""TPD_ReplicationService: the remote-copy methods (simulator/MODEL.md, Remote copy).
+"""TPD_ReplicationService: the remote-copy methods (simulator/MODEL.md, Remote copy) and the
+local copies of the Replication Services profile (MODEL.md, Replication Services: local copies).
 
-References in, domain calls (array/rcopy.py) out. With ``--rcopy-read-only`` the service
-behaves like the OS 3.1.x provider: GetSupportedOperations reports no operation and every
-other method returns 1 Not Supported before looking at its parameters.
+References in, domain calls (array/rcopy.py, array/state.py) out. With ``--rcopy-read-only`` the
+service behaves like the OS 3.1.x provider: every remote-copy method returns 1 Not Supported before
+looking at its parameters (GetSupportedOperations of TPD_ReplicationServiceCapabilities reports no
+remote operation); the local copies (CreateElementReplica, ModifyReplicaSynchronization of a
+TPD_StorageSynchronized) work as always.
 """
 
-from pywbem import CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND, CIMError, CIMParameter, Uint16
+from pywbem import CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND, CIMError, CIMInstanceName
+
+from . import capabilities as caps
 
 from . import values as v
 from .providers import ArrayMethodProvider, get_param, ref_param
@@ -18,7 +23,7 @@ GROUP_PREFIXES = {v.VVSET_CLASS.lower(): 'TPD:VVSET:', v.RCGROUP_CLASS.lower(): 
 
 class ReplicationServiceProvider(ArrayMethodProvider):
     """CreateGroup, AddMembers, RemoveMembers, DeleteGroup, CreateGroupReplica, ModifyReplicaSynchronization,
-    GetSupportedOperations."""
+    CreateElementReplica."""
 
     provider_classnames = v.REPLICATION_SERVICE_CLASS
     handlers = {
@@ -28,7 +33,7 @@ class ReplicationServiceProvider(ArrayMethodProvider):
         'removemembers': 'remove_members',
         'creategroupreplica': 'create_group_replica',
         'modifyreplicasynchronization': 'modify_replica_synchronization',
-        'getsupportedoperations': 'get_supported_operations',
+        'createelementreplica': 'create_element_replica',
     }
 
     @property
@@ -36,10 +41,22 @@ class ReplicationServiceProvider(ArrayMethodProvider):
         return self.array.rcopy
 
     def InvokeMethod(self, methodname, localobject, params):  # pylint: disable=invalid-name
-        if self.rcopy.read_only and methodname.lower() != 'getsupportedoperations':
+        if self.rcopy.read_only and not self.is_local(methodname, params):
             self.array.last_refusal = '%s: remote replication is read-only on this provider' % methodname
             return v.RC_NOT_SUPPORTED, []
         return super().InvokeMethod(methodname, localobject, params)
+
+    @staticmethod
+    def is_local(methodname, params):
+        """A local-copy call (it works on a read-only provider too)."""
+        method = methodname.lower()
+        if method == 'createelementreplica':
+            return True
+        if method != 'modifyreplicasynchronization':
+            return False
+        sync = params.get('Synchronization')
+        path = None if sync is None else sync.value
+        return isinstance(path, CIMInstanceName) and path.classname.lower() == v.SYNC_CLASS.lower()
 
     # --- references -------------------------------------------------------------------
 
@@ -125,6 +142,8 @@ class ReplicationServiceProvider(ArrayMethodProvider):
 
     def modify_replica_synchronization(self, params):
         method = 'ModifyReplicaSynchronization'
+        if self.is_local(method, params):
+            return self.modify_local(params)
         operation = int(get_param(params, method, 'Operation', required=True))
         if operation not in v.RC_OPERATIONS:
             if 2 <= operation <= v.RC_OP_DMTF_MAX:
@@ -136,6 +155,99 @@ class ReplicationServiceProvider(ArrayMethodProvider):
             return v.RC_OK, []
         return v.RC_JOB_STARTED, self.job_out(job)
 
-    def get_supported_operations(self, params):  # pylint: disable=unused-argument
-        operations = [] if self.rcopy.read_only else [Uint16(op) for op in v.RC_OPERATIONS]
-        return v.RC_OK, [CIMParameter('SupportedOperations', 'uint16', value=operations, is_array=True)]
+    # --- local copies (Replication Services profile) -----------------------------------------
+
+    def create_element_replica(self, params):
+        """A snapshot or a clone over the Copy Services domain operations (M312 p108 Table 93, M313 p109-110)."""
+        method = 'CreateElementReplica'
+        sync_type = int(get_param(params, method, 'SyncType', required=True))
+        source = self.volume(get_param(params, method, 'SourceElement', required=True), method, 'SourceElement')
+        mode = get_param(params, method, 'Mode')
+        mode = None if mode is None else int(mode)
+        target_path = get_param(params, method, 'TargetElement')
+        wait = get_param(params, method, 'WaitForCopyState')
+        wait = None if wait is None else int(wait)
+        name = get_param(params, method, 'ElementName')
+        setting = self.setting(get_param(params, method, 'TargetSettingGoal'), method, 'TargetSettingGoal')
+        pool = get_param(params, method, 'TargetPool')
+        if sync_type == v.SYNC_TYPE_MIRROR:
+            raise Refused(v.RC_NOT_SUPPORTED, 'SyncType 6 (Mirror): remote copy groups are made with CreateGroupReplica')
+        if sync_type not in (v.SYNC_TYPE_SNAPSHOT, v.SYNC_TYPE_CLONE):
+            raise Refused(v.RC_INVALID, 'SyncType must be 7 (Snapshot) or 8 (Clone)')
+        for name_ in ('SourceAccessPoint', 'TargetAccessPoint', 'ReplicationSettingData'):
+            if get_param(params, method, name_) is not None:
+                raise Refused(v.RC_INVALID, '%s must be NULL' % name_)
+        if sync_type == v.SYNC_TYPE_SNAPSHOT:
+            return self.create_snapshot(source, name, mode, target_path, wait, setting, pool)
+        return self.create_clone(source, name, mode, target_path, wait, setting, pool)
+
+    def create_snapshot(self, source, name, mode, target_path, wait, setting, pool):
+        if mode not in (None, v.MODE_SYNCHRONOUS):
+            raise Refused(v.RC_INVALID, 'a Snapshot is Synchronous (Mode 2)')
+        if target_path is not None:
+            raise Refused(v.RC_INVALID, 'TargetElement must be NULL for a snapshot')
+        if wait not in (None, v.CS_SYNCHRONIZED):
+            raise Refused(v.RC_INVALID, 'WaitForCopyState of a snapshot can only be 4 (Synchronized)')
+        if pool is not None and (pool.classname.lower() != v.DSP_CLASS.lower()
+                                 or pool.keybindings.get('InstanceID') != 'TPD:DSP:' + source.name):
+            raise Refused(v.RC_INVALID, 'TargetPool must be NULL or the TPD_DeltaReplicaStoragePool of %s' % source.name)
+        volume_id = None
+        if setting is not None and setting.base_id is not None:
+            if not str(setting.base_id).isdigit() or int(setting.base_id) < 1:
+                raise Refused(v.RC_INVALID, 'BaseID must be a volume ID (a positive decimal number)')
+            volume_id = int(setting.base_id)
+        if name is None:
+            name = self.state.free_name(source.name, 'sv')
+        copy = self.state.create_snapshot(source, name, volume_id=volume_id)
+        projector = self.array.projector
+        return v.RC_OK, [ref_param('TargetElement', self.volume_path(self.state.volumes[copy.target])),
+                         ref_param('Synchronization', projector.copy_path(copy))]
+
+    def create_clone(self, source, name, mode, target_path, wait, setting, pool):
+        """Mode 3 Asynchronous: the resyncable physical copy (CopyType 4); 2 Synchronous / NULL: the one-shot copy (5)."""
+        mode = v.MODE_SYNCHRONOUS if mode is None else mode
+        if mode not in (v.MODE_SYNCHRONOUS, v.MODE_ASYNCHRONOUS):
+            raise Refused(v.RC_INVALID, 'Mode must be 2 (Synchronous) or 3 (Asynchronous)')
+        wanted = caps.CLONE_WAIT_STATE[mode]
+        if wait not in (None, wanted):
+            raise Refused(v.RC_INVALID, 'WaitForCopyState of this clone can only be %d' % wanted)
+        copy_type = v.UNSYNC_ASSOC if mode == v.MODE_ASYNCHRONOUS else v.UNSYNC_UNASSOC
+        state = self.state
+        created = None
+        if target_path is not None:
+            target = self.volume(target_path, 'CreateElementReplica', 'TargetElement')
+        else:
+            cpg_name = source.cpg if pool is None else self.cpg(pool, 'CreateElementReplica', 'TargetPool')
+            thin = source.thin if setting is None or setting.thin is None else bool(setting.thin)
+            target = created = state.create_volume(name or state.free_name(source.name, 'pc'), cpg_name, source.size, thin)
+        try:
+            copy, job = state.attach_copy('CreateElementReplica', source, target, copy_type)
+        except Refused:
+            if created is not None:
+                state.delete_volume(created)
+            raise
+        return v.RC_JOB_STARTED, [ref_param('TargetElement', self.volume_path(target)),
+                                  ref_param('Synchronization', self.array.projector.copy_path(copy)), *self.job_out(job)]
+
+    def modify_local(self, params):
+        """Table 96 (M312 p113) on a TPD_StorageSynchronized, over the Copy Services domain operations."""
+        method = 'ModifyReplicaSynchronization'
+        operation = int(get_param(params, method, 'Operation', required=True))
+        if operation not in caps.LOCAL_OPERATIONS:
+            if 2 <= operation <= v.RC_OP_DMTF_MAX:
+                raise Refused(v.RC_NOT_SUPPORTED, 'Operation %d is not supported for local copies' % operation)
+            raise Refused(v.RC_INVALID, 'Operation %d is not in the DMTF value map' % operation)
+        copy = self.copy(get_param(params, method, 'Synchronization', required=True), method, 'Synchronization')
+        state = self.state
+        if operation == caps.MRS_ABORT:
+            state.stop_copy(copy)
+        elif operation in (caps.MRS_DETACH, caps.MRS_DISSOLVE):
+            state.detach(copy)
+        elif operation == caps.MRS_RETURN_TO_POOL:
+            state.delete_volume(state.volumes[copy.target])
+        else:
+            action = state.resync if operation == caps.MRS_RESYNC else state.restore
+            job = action(copy, method=method)
+            if job is not None:
+                return v.RC_JOB_STARTED, self.job_out(job)
+        return v.RC_OK, []

@@ -474,6 +474,17 @@ class ArrayState:
         self.add_copy(copy)
         return copy
 
+    def free_name(self, base, kind):
+        """A name for a copy the client did not name (CreateElementReplica): <base>.<kind><n>, the lowest free n
+        from 0 (guess, after createsv's <source>.rw<n>, CLI231 p11.35)."""
+        for number in range(len(self.volumes) + 1):
+            name = '%s.%s%d' % (base, kind, number)
+            if name not in self.volumes:
+                if len(name) > v.MAX_NAME_LENGTH:
+                    raise Refused(v.RC_FAILED, 'volume name %s is too long to name its copy %s' % (base, name))
+                return name
+        raise Refused(v.RC_FAILED, 'no free name for a copy of %s' % base)
+
     def resync_snapshot_name(self, source):
         """The side-product snapshot's name, as createsv names one: <source>.rw<n> (CLI Reference 2.3.1 p11.35)."""
         number = ''
@@ -553,7 +564,7 @@ class ArrayState:
         target.incomplete = target.incomplete or copy.sync_state == v.BROKEN
         self._drop_copy(copy)
 
-    def resync(self, copy):
+    def resync(self, copy, method='ModifySynchronization'):
         if copy.copy_type == v.UNSYNC_UNASSOC:
             raise Refused(v.RC_INVALID, 'Resync applies to UnSyncAssoc (4) copies only')
         self._require_not_broken(copy)
@@ -561,14 +572,14 @@ class ArrayState:
         if copy.is_snapshot:
             self._refresh_snapshot(copy)
             return None
-        return self._new_job('ModifySynchronization', 'resync', copy, v.EFFECT_UNKNOWN)
+        return self._new_job(method, 'resync', copy, v.EFFECT_UNKNOWN)
 
-    def restore(self, copy):
+    def restore(self, copy, method='ModifySynchronization'):
         if not copy.is_snapshot:
             raise Refused(v.RC_INVALID, 'Restore applies only to a virtual copy')
         self._require_not_broken(copy)
         self._require_idle(copy)
-        return self._new_job('ModifySynchronization', 'restore', copy, v.EFFECT_UNKNOWN)
+        return self._new_job(method, 'restore', copy, v.EFFECT_UNKNOWN)
 
     def start_copy(self, copy):
         self._require_resyncable(copy, 'Start Copy')

@@ -23,7 +23,9 @@ SETTING_CLASS = 'TPD_StorageSetting'
 ARRAY_OWNED_CLASSES = (
     SYSTEM_CLASS, VOLUME_CLASS, CPG_CLASS, DSP_CLASS, CONFIG_SERVICE_CLASS, REPLICATION_SERVICE_CLASS, SYNC_CLASS,
     CAPABILITIES_CLASS, 'TPD_SystemVolume', 'TPD_HostedStoragePool', 'TPD_HostedService', 'TPD_AllocatedFromStoragePool',
-    'TPD_AffectedJobElement', 'TPD_OwningJobElement', VVSET_CLASS, RCGROUP_CLASS, REMOTE_SYNC_CLASS, MEMBER_CLASS)
+    'TPD_AffectedJobElement', 'TPD_OwningJobElement', VVSET_CLASS, RCGROUP_CLASS, REMOTE_SYNC_CLASS, MEMBER_CLASS,
+    'TPD_StorageConfigurationCapabilities', 'TPD_StorageReplicationCapabilities', 'TPD_ReplicationServiceCapabilities',
+    'TPD_ElementCapabilities', 'TPD_CapabilitiesOfStoragePool')
 # TPD_StorageSystem properties a client may change with ModifyInstance (MX p76).
 SYSTEM_WRITABLE = ('PrimaryOwnerName', 'PrimaryOwnerContact')
 # TPD_StorageSetting properties a client may change with ModifyInstance (M312 p32, M311 p29-33).
