@@ -76,8 +76,9 @@ def test_defaults_and_discovery(tmp_path):
         server = pywbem.WBEMServer(array.conn)
         assert server.interop_ns == 'root/interop'
         assert set(server.namespaces) == {'root/tpd', 'root/interop'}
-        profiles = {(p['RegisteredOrganization'], p['RegisteredName']) for p in server.profiles}
-        assert profiles == {(11, 'Array'), (11, 'Copy Services'), (11, 'Replication Services'), (11, 'Job Control')}
+        profiles = {(p['RegisteredOrganization'], p['RegisteredName'], p['RegisteredVersion']) for p in server.profiles}
+        assert {(11, 'Array', '1.4.0'), (11, 'Copy Services', '1.4.0'), (11, 'Replication Services', '1.4.0'),
+                (11, 'Job Control', '1.4.0'), (11, 'Server', '1.4.0')} <= profiles
     finally:
         array.close()
 

@@ -24,6 +24,7 @@ from pywbem import CIMClassName, CIMError
 from pywbem import CIM_ERR_ACCESS_DENIED, CIM_ERR_FAILED, CIM_ERR_INVALID_PARAMETER, CIM_ERR_METHOD_NOT_FOUND, CIM_ERR_NOT_SUPPORTED
 
 from . import cimxml, xmlcache
+from .array.interop import check_conformance_traversal
 from .reqlog import RequestLog
 from .tls import ensure_certificate
 
@@ -165,6 +166,7 @@ class CimServer:
     def _intrinsic(self, request, host):
         if request.name not in cimxml.INTRINSIC:
             raise CIMError(CIM_ERR_NOT_SUPPORTED, 'operation %s is not supported' % request.name)
+        check_conformance_traversal(request.name, request.namespace, request.params)  # component profiles: scoping class methodology
         try:
             with self.array.lock:
                 result = self.array.conn._mock_imethodcall(request.name, request.namespace, **request.params)

@@ -8,12 +8,12 @@ import os
 import threading
 import time
 
-import pywbem
 import pywbem_mock
 
 from ..faults import Faults
 from . import values as v
 from .indications import IndicationSender, destinations, export_request, indication_superclasses, job_indication
+from .interop import install as install_interop
 from .jobs import Ticker
 from .peer import PeerLink
 from .projection import Projector
@@ -28,7 +28,7 @@ from .state import ArrayState
 from .store import Store
 
 MOF_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'mof')
-NS_MOF = {v.NS: ('qualifiers', 'cim_core', 'cim_storage', 'tpd'), v.INTEROP_NS: ('qualifiers', 'cim_core', 'interop')}
+NS_MOF = {v.NS: ('qualifiers', 'cim_core', 'cim_storage', 'tpd', 'interop_tpd'), v.INTEROP_NS: ('qualifiers', 'cim_core', 'interop')}
 INTEROP_CLASSES = ('cim_indicationfilter', 'cim_listenerdestinationcimxml', 'cim_indicationsubscription')
 
 
@@ -96,6 +96,7 @@ class Array:
         self._create_interop_instances(restored)
         self.state.dirty.clear()
         self.indication_classes = indication_superclasses(self.conn.cimrepository.get_class_store(v.NS))
+        self.job_classes = indication_superclasses(self.conn.cimrepository.get_class_store(v.NS), v.JOB_CLASS)
         self.sender = IndicationSender()
         self.ticker = Ticker(self)
         if restored:
@@ -148,28 +149,12 @@ class Array:
             self.conn.register_provider(provider_class(repo, self), namespaces=v.INTEROP_NS)
 
     def _create_interop_instances(self, restored):
-        """CIM_ObjectManager and the registered profiles; saved subscriptions after a restart."""
-        store = self.conn.cimrepository.get_instance_store(v.INTEROP_NS)
-        cim_om = pywbem_mock.config
-        manager = self._interop_instance('CIM_ObjectManager', {
-            'SystemCreationClassName': cim_om.SYSTEMCREATIONCLASSNAME, 'SystemName': cim_om.SYSTEMNAME,
-            'CreationClassName': cim_om.OBJECTMANAGERCREATIONCLASSNAME, 'Name': cim_om.OBJECTMANAGERNAME},
-            {'ElementName': 'threepar-sim', 'Description': 'HP 3PAR SMI-S provider (simulated)'})
-        store.create(manager.path, manager)
-        for registered_name, version in v.PROFILES:
-            instance_id = 'SNIA:%s:%s' % (registered_name, version)
-            profile = self._interop_instance('CIM_RegisteredProfile', {'InstanceID': instance_id}, {
-                'RegisteredOrganization': v.u16(v.ORG_SNIA), 'RegisteredName': registered_name,
-                'RegisteredVersion': version, 'AdvertiseTypes': [v.u16(v.ADVERTISE_SLP)]})
-            store.create(profile.path, profile)
+        """The object manager and the profile registration (array/interop.py); saved subscriptions after a restart."""
+        install_interop(self.conn, self.projector.system_path)
         if restored:
+            store = self.conn.cimrepository.get_instance_store(v.INTEROP_NS)
             for inst in self.store.load_interop():
                 store.create(inst.path, inst)
-
-    @staticmethod
-    def _interop_instance(classname, keys, others):
-        path = pywbem.CIMInstanceName(classname, keybindings=keys, namespace=v.INTEROP_NS)
-        return pywbem.CIMInstance(classname, properties={**keys, **others}, path=path)
 
     def _all_owners(self):
         state = self.state
@@ -251,7 +236,7 @@ class Array:
                 'next_volume_id': state.next_volume_id, 'next_job_id': state.next_job_id}
 
     def _announce(self, previous, current):
-        urls = destinations(self.conn.cimrepository.get_instance_store(v.INTEROP_NS), self.indication_classes)
+        urls = destinations(self.conn.cimrepository.get_instance_store(v.INTEROP_NS), self.indication_classes, self.job_classes)
         if urls:
             indication = job_indication(self.projector.job_instance(current), self.projector.job_instance(previous), self.name)
             self.sender.enqueue(urls, export_request(indication))

@@ -125,7 +125,8 @@ class Projector:
         volume = make_instance(v.VOLUME_CLASS, path, [
             prop('SystemCreationClassName', v.SYSTEM_CLASS), prop('SystemName', self.system_name),
             prop('CreationClassName', v.VOLUME_CLASS), prop('DeviceID', str(vol.id)), prop('ElementName', vol.name),
-            prop('Name', vol.wwn), prop('NameFormat', Uint16(v.NAME_FORMAT_NAA6)), prop('BlockSize', Uint64(v.BLOCK_SIZE)),
+            prop('Name', vol.wwn), prop('NameFormat', Uint16(v.NAME_FORMAT_NAA)),
+            prop('NameNamespace', Uint16(v.NAME_NAMESPACE_VPD83_TYPE3)), prop('BlockSize', Uint64(v.BLOCK_SIZE)),
             prop('NumberOfBlocks', Uint64(blocks)), prop('ConsumableBlocks', Uint64(blocks)),
             prop('ThinlyProvisioned', vol.thin), prop('OperationalStatus', u16_list([v.OS_ERROR if broken else v.OS_OK])),
             prop('ReadOnly', vol.read_only or self.state.replication_target(vol.name)), prop('WriteGeneration', Uint64(vol.write_generation)),

@@ -13,6 +13,7 @@ from pywbem_mock import (CIMIndicationFilterProvider, CIMIndicationSubscriptionP
                          InstanceWriteProvider, MethodProvider)
 
 from . import values as v
+from .indications import parse_query
 from .state import Refused
 
 
@@ -434,5 +435,13 @@ def persisting(base):
     return Persisting
 
 
-SUBSCRIPTION_PROVIDERS = [persisting(base) for base in (
-    CIMListenerDestinationProvider, CIMIndicationFilterProvider, CIMIndicationSubscriptionProvider)]
+class CheckedIndicationFilterProvider(persisting(CIMIndicationFilterProvider)):
+    """CIM_IndicationFilter: a query the simulator cannot evaluate is refused (MODEL.md "Indications")."""
+
+    def CreateInstance(self, namespace, new_instance):  # pylint: disable=invalid-name
+        parse_query(new_instance.get('Query'), new_instance.get('QueryLanguage'))  # CIMError 14 / 15, nothing stored
+        return super().CreateInstance(namespace, new_instance)
+
+
+SUBSCRIPTION_PROVIDERS = [persisting(CIMListenerDestinationProvider), CheckedIndicationFilterProvider,
+                          persisting(CIMIndicationSubscriptionProvider)]

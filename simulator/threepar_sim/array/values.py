@@ -173,20 +173,14 @@ EFFECT_CREATE = 5
 # CIM_ComputerSystem Dedicated: 3 Storage
 DEDICATED_STORAGE = 3
 
-# StorageExtent NameFormat: 2 VPD83NAA6 (the WWN)
-NAME_FORMAT_NAA6 = 2
+# StorageExtent NameFormat 9 NAA, NameNamespace 2 VPD83Type3: the WWN (libstoragemgmt smispy, tested on HP 3PAR)
+NAME_FORMAT_NAA = 9
+NAME_NAMESPACE_VPD83_TYPE3 = 2
 BLOCK_SIZE = 512
 
 # CIM_RegisteredProfile RegisteredOrganization 11 SNIA; AdvertiseTypes 3 SLP
 ORG_SNIA = 11
 ADVERTISE_SLP = 3
-PROFILES = (
-    ('Array', '1.5.0'),
-    ('Copy Services', '1.5.0'),
-    ('Replication Services', '1.5.0'),
-    ('Job Control', '1.5.0'),
-)
-
 
 def u16(value):
     """Uint16 of a plain int (helper for projections and tests)."""
