@@ -134,3 +134,10 @@ def test_pywbemcli_profile_list_and_centralinsts(served_array):
     assert 'TPD_StorageSystem' in central and '2FF70002AC01234567' in central
     server = pywbemcli(served_array, 'profile', 'centralinsts', '--organization', 'SNIA', '--profile', 'Server')
     assert 'CIM_ObjectManager' in server
+
+
+def test_array_profile_to_computer_system_as_libstoragemgmt_asks(conn):
+    array = [p for p in conn.EnumerateInstanceNames('CIM_RegisteredProfile', namespace=INTEROP) if p['InstanceID'] == 'SNIA+Array+1.4.0'][0]
+    systems = conn.Associators(array, ResultClass='CIM_ComputerSystem', AssocClass=ECTP, PropertyList=['Name', 'ElementName'])
+    assert [(s.classname, s['Name'], s['ElementName']) for s in systems] == [('TPD_StorageSystem', '2FF70002AC01234567', 'TEST-A')]
+    assert conn.Associators(array, ResultClass='CIM_ObjectManager', AssocClass=ECTP) == []

@@ -182,6 +182,7 @@ BLOCK_SIZE = 512
 ORG_SNIA = 11
 ADVERTISE_SLP = 3
 
+
 def u16(value):
     """Uint16 of a plain int (helper for projections and tests)."""
     return Uint16(value)
