@@ -40,7 +40,7 @@ def finish(client, out):
 
 def test_snapshot_in_both_views(client):
     rc, out = create(client, 'base2', SNAPSHOT, SYNC, ElementName='base2_sv')
-    assert rc == 0 and 'Job' not in out or out['Job'] is None
+    assert rc == 0 and out.get('Job') is None
     target = client.conn.GetInstance(out['TargetElement'])
     assert target['ElementName'] == 'base2_sv' and target['CopyOf'] == 'base2'
     sync = client.conn.GetInstance(out['Synchronization'])
@@ -74,7 +74,8 @@ def test_resyncable_clone_made_automatically_followed_to_the_end(client):
     assert rc == 4096
     target = client.conn.GetInstance(out['TargetElement'])
     assert target['ElementName'] == 'base2_pc' and target['NumberOfBlocks'] == client.volume('base2')['NumberOfBlocks']
-    assert client.cpg_path('FC_r5') in [a['Antecedent'] for a in client.conn.References(target.path, ResultClass='TPD_AllocatedFromStoragePool')]
+    pools = [a['Antecedent'] for a in client.conn.References(target.path, ResultClass='TPD_AllocatedFromStoragePool')]
+    assert client.cpg_path('FC_r5') in pools
     sync = client.conn.GetInstance(out['Synchronization'])
     assert (sync['CopyType'], sync['ReplicaType'], sync['SyncType'], sync['Mode']) == (4, 2, 8, 3)
     job = client.conn.GetInstance(out['Job'])
@@ -124,7 +125,8 @@ def test_clone_in_another_pool(client):
     assert rc == 4096
     target = client.conn.GetInstance(out['TargetElement'])
     assert target['ElementName'] == 'base2.pc0'
-    assert client.cpg_path('SSD_r6') in [a['Antecedent'] for a in client.conn.References(target.path, ResultClass='TPD_AllocatedFromStoragePool')]
+    pools = [a['Antecedent'] for a in client.conn.References(target.path, ResultClass='TPD_AllocatedFromStoragePool')]
+    assert client.cpg_path('SSD_r6') in pools
 
 
 def test_local_operations_on_a_snapshot(client):
