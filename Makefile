@@ -12,6 +12,8 @@ COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/smis/threepar
 SANITY_TREE := $(CACHE)/ansible-test/ansible_collections/smis/threepar
 ANSIBLE_TEST_PIP := 24_2
 PYTEST_ARGS ?=
+# Test files run in two processes (pytest-xdist), a file's tests in one of them, in order (their fixtures are per file).
+XDIST ?= -n 2 --dist loadfile
 # Quality gates (`make gates`): each runs through .ci/timed, which prints its wall
 # time and records it here for the summary.
 GATE_TIMES := $(CACHE)/gate-times.txt
@@ -42,7 +44,7 @@ collection-link:
 	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
 
 simulator-tests: venv
-	$(BIN)/python -m pytest -q simulator/tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) simulator/tests $(PYTEST_ARGS)
 
 unit: venv collection-link
 	@if [ -d tests/unit ] && [ -n "$$(find tests/unit -name 'test_*.py' -print -quit)" ]; then \
@@ -51,7 +53,7 @@ unit: venv collection-link
 
 # Modules, roles and playbooks run by ansible-playbook against simulator processes.
 integration: venv collection-link
-	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) tests/integration $(PYTEST_ARGS)
 
 # Benchmarks of the engine (request counts, wall times, job completion detection): figures next to their goals.
 bench: venv collection-link

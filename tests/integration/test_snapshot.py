@@ -25,6 +25,9 @@ def test_virtual_copy_check_mode(play):
     assert run.result['actions'] == [{'operation': 'create virtual copy', 'target': 'base-snap', 'method': 'CreateReplica'}]
     assert run.result['diff']['before'] == {} and run.result['diff']['after']['sync_state'] == 'Idle'
     assert run.methods == []
+    # The capability gate is a read, made in check mode too: which kinds of local copy the provider makes.
+    assert 'TPD_StorageReplicationCapabilities' in [r.get('class') for r in run.requests]
+    assert not run.result.get('warnings'), run.result
 
 
 def test_virtual_copy_create_and_repeat(play):
