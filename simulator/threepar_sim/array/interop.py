@@ -96,7 +96,6 @@ def install(conn, system_path):
             store.create(inst.path, inst)
 
 
-
 CONFORMANCE_TRAVERSALS = ('associatornames', 'associators', 'openassociatorinstancepaths', 'openassociatorinstances')
 CENTRAL_PROFILES = (SERVER, ARRAY)
 
