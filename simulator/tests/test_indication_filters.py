@@ -4,7 +4,8 @@ import pytest
 import pywbem
 from pywbem import CIM_ERR_INVALID_QUERY, CIM_ERR_QUERY_LANGUAGE_NOT_SUPPORTED, CIMError, CIMInstance, CIMInstanceName
 
-from test_array_jobs import INTEROP, listener, subscribe, wait_for  # noqa: F401 pylint: disable=unused-import  (listener is a fixture)
+# listener is a fixture of test_array_jobs
+from test_array_jobs import INTEROP, listener, subscribe, wait_for  # noqa: F401 pylint: disable=unused-import
 
 MANUAL_QUERY = 'SELECT * FROM CIM_InstModification WHERE SourceInstance ISA CIM_ConcreteJob'   # M231 p125, seed 001
 ENGINE_QUERY = 'SELECT * FROM TPD_ConcreteJobInstModification'   # plugins/module_utils/threepar/indications.py
