@@ -126,15 +126,16 @@ def check(side, array_side, dr_state, replication='started', want='ok'):
     return result
 
 
-def start_pair(tmp, period=1.0, copy_rate=512.0):
-    """3PAR-A (with db01, db02) and 3PAR-B, each naming the other as its peer over HTTP."""
+def start_pair(tmp, period=1.0, copy_rate=512.0, ssh=False):
+    """3PAR-A (with db01, db02) and 3PAR-B, each naming the other as its peer over HTTP (``ssh``: with the CLI over SSH)."""
     ports = [free_port() for dummy in range(4)]
     sims = []
     for index, (name, seed, peer, peer_port) in enumerate((('3PAR-A', SEED_A, '3PAR-B', ports[2]), ('3PAR-B', SEED_B, '3PAR-A', ports[0]))):
         seed_file = write_seed(tmp / ('%s.yml' % name), seed)
         sims.append(SimulatorProcess(str(tmp / name), name=name, seed=seed_file, copy_rate=copy_rate,
                                      http_port=ports[2 * index], https_port=ports[2 * index + 1],
-                                     extra_args=['--peer=%s=http://127.0.0.1:%d' % (peer, peer_port), '--rcopy-period=%s' % period]))
+                                     extra_args=['--peer=%s=http://127.0.0.1:%d' % (peer, peer_port), '--rcopy-period=%s' % period],
+                                     ssh_port=free_port() if ssh else None))
     for sim in sims:
         sim.start()
     a, b = Side(sims[0]).connect(), Side(sims[1]).connect()

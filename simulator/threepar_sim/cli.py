@@ -45,6 +45,12 @@ files in the data directory:
   array.sqlite   the array's state (survives restarts, kill -9 included)
   cert.pem, key.pem   the HTTPS certificate, generated on first start
   requests.log   one JSON line per CIM request (time, user, operation, method, class, status, ms)
+  ssh_host_key   the SSH host key (Ed25519), generated on first start with --ssh-port
+  authorized_keys/USER   OpenSSH public keys USER may log in with over SSH
+  commands.log   one JSON line per 3PAR CLI command over SSH (time, user, command, status, ms)
+
+the 3PAR CLI over SSH (--ssh-port P, 127.0.0.1 only; one command per exec request):
+  ssh -p P 3paradm@127.0.0.1 showrcopy      (see simulator/MODEL.md, "The 3PAR CLI over SSH")
 """
 
 
@@ -73,14 +79,23 @@ def cmd_serve(args):
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *dummy: stop.set())
+    ssh = None
+    if args.ssh_port:
+        from threepar_sim.sshd import SshServer   # paramiko is only needed with --ssh-port
+        ssh = server.ssh = SshServer(array, args.data, port=args.ssh_port)
     array.start()
     server.start()
-    control.write_serve_info(args.data, array.name, server.http_port, server.https_port)
-    print('%s serving http://%s:%d and https://%s:%d (data %s)' % (
-        array.name, args.host, server.http_port, args.host, server.https_port, args.data), flush=True)
+    if ssh is not None:
+        ssh.start()
+    control.write_serve_info(args.data, array.name, server.http_port, server.https_port, ssh.port if ssh else None)
+    print('%s serving http://%s:%d and https://%s:%d%s (data %s)' % (
+        array.name, args.host, server.http_port, args.host, server.https_port,
+        ', 3PAR CLI over ssh on 127.0.0.1:%d' % ssh.port if ssh else '', args.data), flush=True)
     try:
         stop.wait()
     finally:
+        if ssh is not None:
+            ssh.shutdown()
         server.shutdown()
         array.close()
     return 0
@@ -92,7 +107,8 @@ def cmd_up(args):
     started = control.start_set(config, base_dir=os.path.dirname(os.path.abspath(args.config)),
                                 timeout=args.timeout)
     for entry in started:
-        print('%(name)s: https://127.0.0.1:%(https_port)d (pid %(pid)d, data %(data)s)' % entry)
+        ssh = ', ssh 127.0.0.1:%d' % entry['ssh_port'] if entry.get('ssh_port') else ''
+        print('%(name)s: https://127.0.0.1:%(https_port)d' % entry + ssh + ' (pid %(pid)d, data %(data)s)' % entry)
     return 0
 
 
@@ -153,13 +169,15 @@ def build_parser():
                        help='remote replication read-only, like the OS 3.1.x provider: every remote-copy method returns 1')
     serve.add_argument('--rcopy-period', type=float, default=5.0, metavar='SECONDS',
                        help='periodic-mode remote copy: seconds between updates (default 5)')
+    serve.add_argument('--ssh-port', type=int, default=0, metavar='PORT',
+                       help='serve the HP 3PAR CLI over SSH on 127.0.0.1:PORT (default 0: no SSH)')
     serve.set_defaults(func=cmd_serve)
 
     for name, func, text in (('up', cmd_up, 'start the arrays of a config file in the background'),
                              ('down', cmd_down, 'stop the arrays of a config file')):
         cmd = sub.add_parser(name, help=text, description=text + (
             '. The config is YAML: {arrays: [{name, http_port, https_port, data, seed, latency_ms, copy_rate, peers}]}'
-            ' (peers: ["NAME=URL", ...], rcopy_read_only, rcopy_period: the serve options);'
+            ' (peers: ["NAME=URL", ...], rcopy_read_only, rcopy_period, ssh_port: the serve options);'
             ' relative paths are relative to the config file.'))
         cmd.add_argument('--config', required=True, help='YAML file listing the arrays')
         cmd.add_argument('--timeout', type=float, default=30.0, help='seconds to wait for each array to serve')

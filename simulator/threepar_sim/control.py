@@ -24,9 +24,11 @@ class ControlError(Exception):
     """A simulator process could not be started, reached or stopped."""
 
 
-def write_serve_info(data_dir, name, http_port, https_port):
+def write_serve_info(data_dir, name, http_port, https_port, ssh_port=None):
     """Record where a serving array listens (atomically: readers never see half a file)."""
     info = {'name': name, 'pid': os.getpid(), 'http_port': http_port, 'https_port': https_port}
+    if ssh_port:
+        info['ssh_port'] = ssh_port
     tmp = os.path.join(data_dir, SERVE_INFO + '.tmp')
     with open(tmp, 'w', encoding='utf-8') as handle:
         json.dump(info, handle)
@@ -78,7 +80,7 @@ class SimulatorProcess:
     """
 
     def __init__(self, data_dir, name='3PAR-A', seed=None, latency_ms=0, copy_rate=1024.0,
-                 http_port=0, https_port=0, extra_args=()):
+                 http_port=0, https_port=0, extra_args=(), ssh_port=None):
         self.data_dir = os.path.abspath(data_dir)
         self.name = name
         self.seed = seed
@@ -86,6 +88,7 @@ class SimulatorProcess:
         self.copy_rate = copy_rate
         self.ports = (http_port, https_port)
         self.extra_args = list(extra_args)
+        self.ssh_port = ssh_port     # serve --ssh-port: None or 0 no SSH (the actual port once started)
         self.proc = None
         self.info = None
 
@@ -95,6 +98,8 @@ class SimulatorProcess:
                '--latency-ms', str(self.latency_ms), '--copy-rate', str(self.copy_rate)]
         if self.seed:
             cmd += ['--seed', self.seed]
+        if self.ssh_port is not None:
+            cmd += ['--ssh-port', str(self.ssh_port)]
         return cmd + self.extra_args
 
     def start(self, timeout=60.0):
@@ -120,6 +125,14 @@ class SimulatorProcess:
     @property
     def https_url(self):
         return 'https://127.0.0.1:%d' % self.info['https_port']
+
+    @property
+    def ssh_port(self):
+        return (self.info or {}).get('ssh_port', self._ssh_port)
+
+    @ssh_port.setter
+    def ssh_port(self, value):
+        self._ssh_port = value
 
     @property
     def cert(self):
@@ -195,7 +208,7 @@ def start_set(config, base_dir, timeout=30.0):
         sim = SimulatorProcess(data, name=entry['name'], seed=seed, latency_ms=entry.get('latency_ms', 0),
                                copy_rate=entry.get('copy_rate', 1024.0), http_port=entry.get('http_port', 0),
                                https_port=entry.get('https_port', 0),
-                               extra_args=_rcopy_args(entry))
+                               extra_args=_rcopy_args(entry), ssh_port=entry.get('ssh_port'))
         sim.start(timeout)
         started.append(dict(sim.info, data=data))
     return started

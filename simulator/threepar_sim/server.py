@@ -67,6 +67,7 @@ class CimServer:
         self.request_log = RequestLog(os.path.join(data_dir, 'requests.log'))
         self._ports = {'http': http_port, 'https': https_port}
         self._listeners = []   # (server, thread) per scheme
+        self.ssh = None        # the 3PAR CLI over SSH (sshd.SshServer), when serve --ssh-port is given
 
     @property
     def http_port(self):
@@ -128,6 +129,8 @@ class CimServer:
         peer_status = getattr(self.array, 'peer_status', None)     # remote copy: is the link to each peer up
         if peer_status is not None:
             answer['peers'] = peer_status()
+        if self.ssh is not None:
+            answer['ssh'] = self.ssh.status()
         return answer
 
     def cache_status(self):

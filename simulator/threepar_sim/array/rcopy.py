@@ -52,6 +52,7 @@ class RcGroup:
     action: Optional[str] = None     # sync | failover | recover | restore while one runs
     job: Optional[int] = None        # the job on this array driving the action (None on the other array)
     when_synced: Optional[datetime] = None
+    period: Optional[float] = None   # periodic mode: seconds between updates (CLI setrcopygroup period); None: --rcopy-period
 
 
 # While an action runs: (Status, CopyState, SyncState, ProgressStatus) on both arrays.
@@ -237,6 +238,39 @@ class RemoteCopy:
         self.touch(group)
         return group, self._start_action(group, 'sync', 'CreateGroupReplica')
 
+    def create_empty_group(self, name, target, mode):
+        """CLI creatercopygroup: an empty, stopped group on both arrays (this one Primary), its volume set too."""
+        state = self.state
+        if name in state.rcgroups or name in state.vvsets:
+            refuse(v.RC_INVALID, 'remote copy group %s exists', name)
+        if target not in self.link.peers:
+            refuse(v.RC_INVALID, 'no remote copy target named %s', target)
+        answer = self._peer(target, 'create', group=name, mode=mode, system=self.system_name, pairs=[], start=False)
+        state.add_vvset(VolumeSet(name, []))
+        group = RcGroup(name=name, target=target, target_system=answer['system'], mode=mode, role=PRIMARY)
+        state.add_rcgroup(group)
+        self.touch(group)
+        return group
+
+    def group_period(self, group):
+        return self.period if group.period is None else group.period
+
+    def set_period(self, group, seconds):
+        """CLI setrcopygroup period: the periodic-mode interval of a group, on both arrays."""
+        if group.role not in NORMAL_ROLES:
+            refuse(v.RC_INVALID, 'the period of remote copy group %s is set in normal operation (it is %s)', group.name, group.role)
+        self._peer(group.target, 'period', group=group.name, period=seconds)
+        group.period = seconds
+        self.touch(group)
+
+    def sync_now(self, group):
+        """CLI syncrcopy: replicate a started periodic group at the next heartbeat."""
+        if group.role not in SOURCE_ROLES:
+            refuse(v.RC_INVALID, 'syncrcopy is issued on the primary array; remote copy group %s is %s here', group.name, group.role)
+        if not group.running or group.action is not None:
+            refuse(v.RC_IN_USE, 'remote copy group %s is not started', group.name)
+        self.last_replicated[group.name] = float('-inf')
+
     # --- ModifyReplicaSynchronization --------------------------------------------------
 
     def modify(self, group, operation):
@@ -414,7 +448,7 @@ class RemoteCopy:
         if group.mode == 'sync':
             return True
         now = self.state.clock()
-        if now - self.last_replicated.get(group.name, float('-inf')) >= self.period:
+        if now - self.last_replicated.get(group.name, float('-inf')) >= self.group_period(group):
             self.last_replicated[group.name] = now
             return True
         return False
@@ -532,7 +566,8 @@ class RemoteCopy:
         ids = self._admit(body['pairs'])
         self.state.add_vvset(VolumeSet(name, [p[0] for p in body['pairs']]))
         group = RcGroup(name=name, target=body['from'], target_system=body['system'], mode=body['mode'], role=SECONDARY,
-                        pairs=[[p[0], p[1], p[2]] for p in body['pairs']], running=True, action='sync')
+                        pairs=[[p[0], p[1], p[2]] for p in body['pairs']], running=body.get('start', True),
+                        action='sync' if body.get('start', True) else None)
         self.state.add_rcgroup(group)
         self.touch(group)
         return {'system': self.system_name, 'ids': ids}
@@ -599,3 +634,6 @@ class RemoteCopy:
 
     def _on_mode(self, group, body):
         group.mode = body['mode']
+
+    def _on_period(self, group, body):
+        group.period = body['period']

@@ -55,7 +55,7 @@ def rcgroup_instances(projector, group):
         prop('TargetSystemName', group.target_system), prop('CopyState', Uint16(copy_state)),
         prop('SyncState', Uint16(sync_state)), prop('ProgressStatus', Uint16(progress)),
         prop('LinkStatus', 'Up' if link_up else 'Down'), prop('RecoverFailed', group.recover_failed),
-        prop('SyncPeriod', Uint32(round(rcopy.period) if group.mode == 'periodic' else 0)),
+        prop('SyncPeriod', Uint32(round(rcopy.group_period(group)) if group.mode == 'periodic' else 0)),
         prop('WhenSynced', projection_time(group.when_synced), 'datetime')])]
     result.extend(_members(projector, path, [pair[0] for pair in group.pairs]))
     view = (status, copy_state, sync_state, progress, mode)
