@@ -100,3 +100,16 @@ def test_commands_log_has_every_command_and_no_password(sim):
     assert any(r['command'] == 'showrcopy links' and r['status'] == 0 and r['user'] == '3paradm' for r in records)
     assert records[-1]['status'] == 1 and records[-1]['command'] == 'setpassword -password ****'
     assert '3pardata' not in text and 's3cr3t-value' not in text and 'wrong-secret' not in text
+
+
+def test_rcopy_read_only_does_not_affect_the_cli(tmp_path):
+    from threepar_sim.array import Array       # pylint: disable=import-outside-toplevel
+    from threepar_sim.tpdcli import Cli         # pylint: disable=import-outside-toplevel
+    array = Array(str(tmp_path / 'ro'), name='3PAR-A', rcopy={'read_only': True})
+    try:
+        cli = Cli(array)
+        # the domain answers (no such target), not "not supported"
+        assert cli.run('3paradm', 'edit', 'creatercopygroup g1 3PAR-B:sync') == ('Error: no remote copy target named 3PAR-B\n', 1)
+        assert cli.run('3paradm', 'edit', 'showrcopy groups')[1] == 0
+    finally:
+        array.close()
