@@ -63,10 +63,49 @@ options:
       - Seconds to wait for the answer to one CIM request (not for a job; see the module's C(wait_timeout) where it has one).
     type: int
     default: 30
+  ssh_port:
+    description:
+      - TCP port of the array's SSH server (the 3PAR CLI), for what SMI-S only reports (remote copy on InForm OS 3.1.x,
+        see M(smis.threepar.threepar_rcopy_group)).
+      - If not set, the environment variable E(THREEPAR_SSH_PORT) is used.
+    type: int
+    default: 22
+  ssh_username:
+    description:
+      - CLI user; defaults to O(username) (the array's users are the same for SMI-S and the CLI).
+      - If not set, the environment variable E(THREEPAR_SSH_USERNAME) is used.
+    type: str
+  ssh_password:
+    description:
+      - Password of the CLI user; defaults to O(password) unless O(ssh_private_key) is set. Never logged nor returned.
+      - If not set, the environment variable E(THREEPAR_SSH_PASSWORD) is used.
+    type: str
+  ssh_private_key:
+    description:
+      - Private key file for the CLI user (its public key installed on the array with C(setsshkey)).
+      - If not set, the environment variable E(THREEPAR_SSH_PRIVATE_KEY) is used.
+    type: path
+  ssh_private_key_passphrase:
+    description:
+      - Passphrase of O(ssh_private_key). Never logged nor returned.
+      - If not set, the environment variable E(THREEPAR_SSH_PRIVATE_KEY_PASSPHRASE) is used.
+    type: str
+  ssh_known_hosts:
+    description:
+      - OpenSSH known_hosts file with the array's SSH host key. Host keys are always verified, so set this or
+        O(ssh_host_key_fingerprint); an unknown or changed key is an error that shows its fingerprint, and nothing runs.
+      - If not set, the environment variable E(THREEPAR_SSH_KNOWN_HOSTS) is used.
+    type: path
+  ssh_host_key_fingerprint:
+    description:
+      - The array's SSH host key fingerprint as OpenSSH prints it (V(SHA256:...)), checked on the array.
+      - If not set, the environment variable E(THREEPAR_SSH_HOST_KEY_FINGERPRINT) is used.
+    type: str
 notes:
   - "Set the connection once for all modules of the collection with
     C(module_defaults: {group/smis.threepar.threepar: {host: ..., username: ..., password: ...}})."
   - "The modules talk to the array from the host they run on (usually the controller, with C(delegate_to: localhost))."
 requirements:
   - pywbem >= 1.9.1
+  - paramiko >= 3.4 (only for the 3PAR CLI over SSH)
 '''

@@ -113,6 +113,19 @@ options:
     description: Seconds to wait for all the jobs and states of the task; on timeout the task fails with the last state.
     type: int
     default: 600
+  rcopy_transport:
+    description:
+      - How each action is carried out. The plan always comes from the states read through SMI-S, and its result is
+        verified there against Table 107; the CLI's output is never taken for the array's state.
+      - V(auto), by the CIM method where the provider's capabilities say it supports it, otherwise by the 3PAR CLI
+        command over SSH (O(ssh_port), O(ssh_username), O(ssh_host_key_fingerprint)...). On InForm OS 3.1.x, where
+        SMI-S remote copy is read-only, that is the CLI.
+      - V(cim), by CIM methods only; a read-only provider makes the task fail with the commands to run by hand.
+      - V(cli), by the CLI for every action.
+      - Check mode connects to no SSH server and runs no command; each planned action says its C(transport).
+    type: str
+    choices: [auto, cim, cli]
+    default: auto
 extends_documentation_fragment:
   - smis.threepar.connection
   - smis.threepar.attributes
@@ -328,6 +341,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
     HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import HAS_PARAMIKO, PARAMIKO_IMPORT_ERROR
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_runner import run_rcopy_group
 
@@ -350,10 +364,13 @@ def main():
         force=dict(type='bool', default=False),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
+        rcopy_transport=dict(type='str', default='auto', choices=['auto', 'cim', 'cli']),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if not HAS_PYWBEM:
         module.fail_json(msg=missing_required_lib('pywbem'), exception=PYWBEM_IMPORT_ERROR)
+    if module.params['rcopy_transport'] == 'cli' and not HAS_PARAMIKO:
+        module.fail_json(msg=missing_required_lib('paramiko'), exception=PARAMIKO_IMPORT_ERROR)
     try:
         result = run_rcopy_group(module)
     except ThreeparError as exc:

@@ -12,6 +12,7 @@ import traceback
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import ssh_argument_spec
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     AuthenticationFailed, CertificateUntrusted, ConnectionFailed, InvalidRequest, MethodFailed, NotFound, PermissionDenied,
     RequestTimedOut, ThreeparError, scrub)
@@ -42,6 +43,7 @@ def connection_argument_spec():
         ca_path=dict(type='path', fallback=(env_fallback, ['THREEPAR_CA_PATH'])),
         namespace=dict(type='str', default=m.NAMESPACE),
         timeout=dict(type='int', default=30),
+        **ssh_argument_spec()
     )
 
 

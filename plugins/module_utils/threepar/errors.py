@@ -34,6 +34,10 @@ class CertificateUntrusted(ConnectionFailed):
     """The array's certificate does not verify against the CA bundle."""
 
 
+class HostKeyUnverified(ConnectionFailed):
+    """The array's SSH host key is unknown or not the one expected (``details`` carry its fingerprint)."""
+
+
 class AuthenticationFailed(ThreeparError):
     """The array refused the user name or password."""
 
@@ -70,6 +74,10 @@ class Unsupported(ThreeparError):
 # The array tried and failed.
 class MethodFailed(ThreeparError):
     """A method returned a failure code or a CIM error."""
+
+
+class CommandFailed(MethodFailed):
+    """A 3PAR CLI command exited non-zero; ``details`` carry the command (no secret) and its exit status."""
 
 
 class JobFailed(ThreeparError):

@@ -63,6 +63,28 @@ JOB_FAILURE_HINTS = {
 }
 
 
+# The commands run for an action over SSH: what an operator types (rcopy_plan's ``cli``), with -f where the CLI would
+# ask for confirmation and -waittask where it would return before the task ends (CLI Reference, setrcopygroup).
+CONFIRMED = {
+    'stop': 'stoprcopygroup -f {group}',
+    'delete': 'removercopygroup -f {group}',
+    'remove_member': 'dismissrcopyvv -f {volume} {group}',
+    'failover': 'setrcopygroup failover -f -waittask {group}',
+    'recover': 'setrcopygroup recover -f -waittask {group}',
+    'restore': 'setrcopygroup restore -f -waittask {group}',
+    'reverse': 'setrcopygroup reverse -f -waittask {group}',
+}
+TRANSPORTS = ('auto', 'cim', 'cli')
+
+
+def cli_commands(action, group):
+    """The CLI commands that carry out ``action`` without a prompt (create_replica: one admitrcopyvv per member)."""
+    template = CONFIRMED.get(action['operation'])
+    if template is None:
+        return [c.strip() for c in action['cli'].split(';') if c.strip()]
+    return [template.format(group=group, **(action.get('params') or {}))]
+
+
 def describe(action, group):
     verb, obj = WORDING.get(action['operation'], (action['operation'], 'remote copy group {group}'))
     return verb, obj.format(group=group, target=action['target'])
@@ -75,14 +97,19 @@ def action_result(action):
               'operation_code': code}
     if code is not None:
         record['operation_name'] = rp.OPERATION_NAMES.get(code)
+    if action.get('transport'):
+        record['transport'] = action['transport']
     return record
 
 
 class RcopyExecutor:
     """``check_supported(actions)`` then ``run(actions)``; ``done`` lists what was performed."""
 
-    def __init__(self, client, inventory, waiter, spec, wait=True, wait_timeout=600, clock=time.monotonic):
+    def __init__(self, client, inventory, waiter, spec, wait=True, wait_timeout=600, clock=time.monotonic,
+                 transport='auto', cli=None):
         self.client = client
+        self.transport = transport
+        self.cli = cli          # a cli.CliClient (connects at its first command), or None: no SSH transport
         self.inventory = inventory
         self.waiter = waiter
         self.spec = spec
@@ -108,12 +135,15 @@ class RcopyExecutor:
         if not self._asked:
             self._asked = True
             self._ask_supported(mode or self.spec.mode or 'sync')
-        if self.supported is None:
-            return
         for action in actions:
-            if self.supported and (action['operation_code'] is None or action['operation_code'] in self.supported):
-                continue
-            raise self._unsupported(action, actions)
+            by_cim = self.supported is None or (self.supported and (action['operation_code'] is None
+                                                                   or action['operation_code'] in self.supported))
+            if self.transport == 'cli' or (not by_cim and self.transport == 'auto' and self.cli is not None):
+                action['transport'] = 'cli'
+            elif by_cim:
+                action['transport'] = 'cim'
+            else:
+                raise self._unsupported(action, actions)
 
     def _capabilities_path(self):
         """The replication service's capabilities, or None when the provider has no such class (an older one)."""
@@ -153,10 +183,12 @@ class RcopyExecutor:
                   if not self.supported else 'the SMI-S provider does not support %s' % what)
         if not self.supported:
             reason += ', so it cannot run %s' % what
+        if self.transport == 'cim':
+            reason += ' (rcopy_transport: cim)'
         commands = '; '.join(a['cli'] for a in actions)
         return Unsupported(verb, obj, reason,
-                           'Nothing was changed. Run the step on the array CLI instead: %s (whole plan: %s).' % (
-                               action['cli'], commands),
+                           'Nothing was changed. Run the step on the array CLI instead: %s (whole plan: %s), or let the '
+                           'module run it over SSH (rcopy_transport: auto or cli).' % (action['cli'], commands),
                            cli=[a['cli'] for a in actions], unsupported_operation=action['operation'],
                            planned_actions=[action_result(a) for a in actions], actions=[], changed=False)
 
@@ -183,6 +215,10 @@ class RcopyExecutor:
 
     def _perform(self, action):
         verb, what = describe(action, self.spec.name)
+        if action.get('transport') == 'cli':
+            for command in cli_commands(action, self.spec.name):
+                self.cli.run(command, verb, what)
+            return None
         if action['operation'] == 'create' and self._volume_set_exists():
             return None     # left by a run that stopped after CreateGroup: reuse it
         params = getattr(self, '_params_' + action['operation'])(action)

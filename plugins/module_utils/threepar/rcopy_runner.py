@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import HAS_PARAMIKO, CliClient
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_exec import RcopyExecutor, action_result
@@ -103,7 +104,19 @@ def run_rcopy_group(module, conn=None):
     spec = group_spec(params)
     client = Client(params, conn)
     inventory = RcopyInventory(client)
-    executor = RcopyExecutor(client, inventory, Waiter(), spec, wait=params['wait'], wait_timeout=params['wait_timeout'])
+    transport = params.get('rcopy_transport') or 'auto'
+    cli = CliClient(params) if transport != 'cim' and HAS_PARAMIKO else None
+    executor = RcopyExecutor(client, inventory, Waiter(), spec, wait=params['wait'], wait_timeout=params['wait_timeout'],
+                             transport=transport, cli=cli)
+    try:
+        return _run(module, spec, inventory, executor, client)
+    finally:
+        if cli is not None:
+            cli.close()
+
+
+def _run(module, spec, inventory, executor, client):
+    params = module.params
     group = inventory.group(spec.name)
     actions = _plan(spec, group, inventory, executor, module)
     before = group_view(group, inventory.extra.get(spec.name))
