@@ -334,22 +334,56 @@ def test_recover_and_restore_after_the_primary_restarts(arrays, play_b):
 
 # ---------------------------------------------------------------- a read-only provider (OS 3.1.x)
 
+def commands(array):
+    """The 3PAR CLI commands the array ran over SSH (its commands.log)."""
+    path = os.path.join(array.proc.data_dir, 'commands.log')
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding='utf-8') as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
 def test_read_only_provider(arrays, play_a, play_b):
+    """The OS 3.1.x provider: SMI-S remote copy is read-only. rcopy_transport: cim refuses with the commands to run;
+    auto runs them over SSH (host key verified), and the result is verified through CIM against Table 107."""
     a, b = arrays
     b.proc.stop()
-    b.start(extra=['--rcopy-read-only'])
+    b.start(extra=['--rcopy-read-only', '--ssh-port=%d' % free_port()])
     wait_link(a, b)
+    ssh = b.proc.control('/sim/status')['ssh']
+    over_ssh = {'ssh_port': ssh['port'], 'ssh_host_key_fingerprint': ssh['host_key_fingerprint']}
+    failover = {'name': GROUP, 'dr_state': 'failed_over'}
     try:
-        # Check mode asks the capabilities too (a read), and reports the refusal the real run meets.
-        run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': 'failed_over'}, check=True)
+        run = play_b.run('rcopy_group', dict(failover, rcopy_transport='cim'), check=True)
         assert run.result['failed'] is True and 'read-only' in run.result['msg'] and run.methods == GATE, run
-        run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': 'failed_over'})
+        run = play_b.run('rcopy_group', dict(failover, rcopy_transport='cim'))
         assert run.result['failed'] is True, run
         msg = run.result['msg']
         assert 'Failover' in msg and 'read-only' in msg and 'setrcopygroup failover rcg' in msg, msg
         assert run.result['changed'] is False and run.result['cli'] == ['setrcopygroup failover rcg']
         assert run.methods == ['GetSupportedOperations']       # asked; nothing invoked that changes anything
-        assert peer_group(b)['role'] == 'Secondary'
+        # auto: the unknown host key is refused with its fingerprint, nothing runs
+        run = play_b.run('rcopy_group', dict(failover, ssh_port=ssh['port']))
+        assert run.result['failed'] is True and ssh['host_key_fingerprint'] in run.result['msg'], run.result
+        assert 'is not known' in run.result['msg'] and commands(b) == [] and peer_group(b)['role'] == 'Secondary'
+        # check mode: the plan by the CLI, no SSH connection, no command
+        run = play_b.run('rcopy_group', dict(failover, **over_ssh), check=True)
+        assert [(x['operation'], x['transport']) for x in run.result['actions']] == [('failover', 'cli')], run.result
+        assert run.methods == GATE and commands(b) == []
+        # the DR path over SSH, each step verified through CIM (Table 107 rows on this array)
+        for dr_state, row, cli in (('failed_over', {'3', '3b'}, 'setrcopygroup failover -f -waittask rcg'),
+                                   ('recovered', {'7'}, 'setrcopygroup recover -f -waittask rcg'),
+                                   ('normal', {'106-synced'}, 'setrcopygroup restore -f -waittask rcg')):
+            before = len(commands(b))
+            run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': dr_state, **over_ssh})
+            assert run.result.get('failed') is not True and run.result['table_107']['ok'] is True, run.result
+            assert run.result['group']['table_107_row'] in row and all(x['transport'] == 'cli' for x in run.result['actions'])
+            assert run.methods == ['GetSupportedOperations'] and cli in [c['command'] for c in commands(b)[before:]]
+        run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': 'normal', **over_ssh})
+        assert run.result['changed'] is False and run.methods == [], run.result
+        logged = json.dumps(commands(b)) + json.dumps(b.requests())
+        assert PASSWORD not in logged and all(c['status'] == 0 for c in commands(b)[-3:])
+        assert peer_group(b)['role'] == 'Secondary' and peer_group(a)['role'] == 'Primary'
     finally:
         b.proc.stop()
         b.start()
