@@ -398,4 +398,5 @@ def mask_secrets(line):
         hide = word.lower() in SECRET_OPTIONS
     return ' '.join(masked)
 
+
 __all__ = ['Cli', 'CliError', 'MODES', 'mask_secrets']

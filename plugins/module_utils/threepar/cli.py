@@ -36,7 +36,8 @@ def ssh_argument_spec():
         ssh_private_key=dict(type='path', fallback=(env_fallback, ['THREEPAR_SSH_PRIVATE_KEY'])),
         ssh_private_key_passphrase=dict(type='str', no_log=True, fallback=(env_fallback, ['THREEPAR_SSH_PRIVATE_KEY_PASSPHRASE'])),
         ssh_known_hosts=dict(type='path', fallback=(env_fallback, ['THREEPAR_SSH_KNOWN_HOSTS'])),
-        ssh_host_key_fingerprint=dict(type='str', fallback=(env_fallback, ['THREEPAR_SSH_HOST_KEY_FINGERPRINT'])),
+        # A public key's fingerprint, not a secret.
+        ssh_host_key_fingerprint=dict(type='str', no_log=False, fallback=(env_fallback, ['THREEPAR_SSH_HOST_KEY_FINGERPRINT'])),
     )
 
 

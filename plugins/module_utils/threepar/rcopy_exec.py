@@ -136,8 +136,8 @@ class RcopyExecutor:
             self._asked = True
             self._ask_supported(mode or self.spec.mode or 'sync')
         for action in actions:
-            by_cim = self.supported is None or (self.supported and (action['operation_code'] is None
-                                                                   or action['operation_code'] in self.supported))
+            code = action['operation_code']
+            by_cim = self.supported is None or bool(self.supported and (code is None or code in self.supported))
             if self.transport == 'cli' or (not by_cim and self.transport == 'auto' and self.cli is not None):
                 action['transport'] = 'cli'
             elif by_cim:
