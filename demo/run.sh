@@ -27,6 +27,16 @@ echo "== starting two simulated arrays (3PAR-A: https://127.0.0.1:15989, 3PAR-B:
 trap stop_arrays EXIT
 trap 'exit 130' INT TERM
 "$bin/threepar-sim" up --config "$config"
+# The arrays' SSH host keys, as an operator would have checked and recorded them (ssh_known_hosts of demo/vars.yml).
+"$bin/python" - "$demo_dir" <<'PY'
+import os, sys
+import paramiko
+demo = sys.argv[1]
+with open(os.path.join(demo, 'known_hosts'), 'w', encoding='utf-8') as out:
+    for data, port in (('3par-a', 15922), ('3par-b', 16922)):
+        key = paramiko.Ed25519Key(filename=os.path.join(demo, data, 'ssh_host_key'))
+        out.write('[127.0.0.1]:%d %s %s\n' % (port, key.get_name(), key.get_base64()))
+PY
 
 "$bin/ansible-playbook" -i demo/inventory.yml -e @demo/vars.yml -e "demo_dir=$demo_dir" playbooks/demo.yml
 
