@@ -124,6 +124,18 @@ class ArrayMethodProvider(MethodProvider):
         return [ref_param('Job', self.array.projector.job_path(job.id))]
 
 
+def snapshot_volume_id(source, pool, setting):
+    """Checks of a snapshot's TargetPool and TargetSettingGoal (M312 p68): the volume ID its BaseID asks for, or None."""
+    if pool is not None and (pool.classname.lower() != v.DSP_CLASS.lower()
+                             or pool.keybindings.get('InstanceID') != 'TPD:DSP:' + source.name):
+        raise Refused(v.RC_INVALID, 'TargetPool must be NULL or the TPD_DeltaReplicaStoragePool of %s' % source.name)
+    if setting is None or setting.base_id is None:
+        return None
+    if not str(setting.base_id).isdigit() or int(setting.base_id) < 1:
+        raise Refused(v.RC_INVALID, 'BaseID must be a volume ID (a positive decimal number)')
+    return int(setting.base_id)
+
+
 def goal_snap_space(setting):
     """Snapshot space settings of a Goal setting: (DSPName, size, percent) or None (M231 Table 5-28)."""
     if setting is None or all(x is None for x in (setting.dsp_name, setting.snap_size, setting.snap_percent)):
@@ -185,14 +197,7 @@ class StorageConfigurationServiceProvider(ArrayMethodProvider):
         if copy_type != v.UNSYNC_ASSOC:
             raise Refused(v.RC_INVALID, 'CreateReplica makes virtual copies only: CopyType must be 4 (UnSyncAssoc)')
         pool = get_param(params, method, 'TargetPool')
-        if pool is not None and (pool.classname.lower() != v.DSP_CLASS.lower()
-                                 or pool.keybindings.get('InstanceID') != 'TPD:DSP:' + source.name):
-            raise Refused(v.RC_INVALID, 'TargetPool must be NULL or the TPD_DeltaReplicaStoragePool of %s' % source.name)
-        volume_id = None
-        if setting is not None and setting.base_id is not None:
-            if not str(setting.base_id).isdigit() or int(setting.base_id) < 1:
-                raise Refused(v.RC_INVALID, 'BaseID must be a volume ID (a positive decimal number)')
-            volume_id = int(setting.base_id)
+        volume_id = snapshot_volume_id(source, pool, setting)
         copy = self.state.create_snapshot(source, name, volume_id=volume_id)
         return v.RC_OK, [ref_param('TargetElement', self.volume_path(self.state.volumes[copy.target]))]
 

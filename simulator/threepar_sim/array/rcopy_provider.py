@@ -13,7 +13,7 @@ from pywbem import CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND, CIMError, CIMIn
 from . import capabilities as caps
 
 from . import values as v
-from .providers import ArrayMethodProvider, get_param, ref_param
+from .providers import ArrayMethodProvider, get_param, ref_param, snapshot_volume_id
 from .rcopy import MODES
 from .rcopy_cim import rcgroup_path, vvset_path
 from .state import Refused
@@ -188,14 +188,7 @@ class ReplicationServiceProvider(ArrayMethodProvider):
             raise Refused(v.RC_INVALID, 'TargetElement must be NULL for a snapshot')
         if wait not in (None, v.CS_SYNCHRONIZED):
             raise Refused(v.RC_INVALID, 'WaitForCopyState of a snapshot can only be 4 (Synchronized)')
-        if pool is not None and (pool.classname.lower() != v.DSP_CLASS.lower()
-                                 or pool.keybindings.get('InstanceID') != 'TPD:DSP:' + source.name):
-            raise Refused(v.RC_INVALID, 'TargetPool must be NULL or the TPD_DeltaReplicaStoragePool of %s' % source.name)
-        volume_id = None
-        if setting is not None and setting.base_id is not None:
-            if not str(setting.base_id).isdigit() or int(setting.base_id) < 1:
-                raise Refused(v.RC_INVALID, 'BaseID must be a volume ID (a positive decimal number)')
-            volume_id = int(setting.base_id)
+        volume_id = snapshot_volume_id(source, pool, setting)
         if name is None:
             name = self.state.free_name(source.name, 'sv')
         copy = self.state.create_snapshot(source, name, volume_id=volume_id)
