@@ -178,6 +178,16 @@ def test_create_check_mode_invokes_nothing_but_the_capability_read(play_a):
     assert run.result['diff']['after']['members'] == MEMBERS and run.result['diff']['after']['role'] == 'Primary'
 
 
+def test_a_refused_create_leaves_nothing(play_a):
+    """A mistyped target: CreateGroupReplica is refused after CreateGroup made the volume set, which the module removes
+    again, so that db03 can join another group later (test_members_add_and_purge) and a re-run fails the same way."""
+    args = {'name': 'rcg_bad', 'target': '3PAR-X', 'members': [DB03]}
+    for dummy in range(2):
+        run = play_a.run('rcopy_group', args)
+        assert run.result['failed'] is True and 'removed again' in run.result['cleanup'], run.result
+        assert run.methods == ['GetSupportedOperations', 'CreateGroup', 'CreateGroupReplica', 'DeleteGroup']
+
+
 def test_create_then_converged(play_a, play_b):
     run = play_a.run('rcopy_group', CREATE, diff=True)
     assert run.result.get('failed') is not True, run

@@ -203,6 +203,9 @@ class RcopyExecutor:
                 # The method ran and its job failed: the step is part of what the task did.
                 record.update(job_id=exc.details.get('job_id'), job_state=exc.details.get('last_state'), failed=True)
                 self.done.append(record)
+                raise       # the group exists (its initial copy failed): the next run adopts it and resumes
+            except ThreeparError as exc:
+                self._undo_create(action, exc)
                 raise
             if job is not None:
                 record['job_id'] = job.job_id
@@ -247,6 +250,27 @@ class RcopyExecutor:
                                   'Check the group with showrcopy on both arrays, and the names of the task. ' + cli, **details)
         return MethodFailed(verb, what, '%s: the remote-copy link may be down or the target array refused it' % reason,
                             'Check showrcopy links and the event log (showeventlog). ' + cli, **details)
+
+    def _undo_create(self, action, error):
+        """The group's first replica was refused right after this run created its volume set (or, by the CLI, the empty group):
+        remove it again, so that a failed create leaves nothing that holds the volumes (no other group could take them,
+        and they could not be deleted)."""
+        if action['operation'] != 'create_replica' or not any(d['operation'] == 'create' for d in self.done):
+            return
+        verb, what = describe({'operation': 'delete', 'target': self.spec.name}, self.spec.name)
+        try:
+            if action.get('transport') == 'cli':
+                self.cli.run(CONFIRMED['delete'].format(group=self.spec.name), verb, what)
+            else:
+                path = self._vvset or vvset_path(self.spec.name, self.client.namespace)
+                rc, dummy = self.client.invoke(rp.DELETE_GROUP, self.inventory.replication_service_path(),
+                                               [('ReplicationGroup', path)], verb, what)
+                if int(rc) != m.RC_OK:
+                    raise self._return_code_error(int(rc), {'cli': CONFIRMED['delete'].format(group=self.spec.name)}, verb, what)
+        except ThreeparError as exc:
+            error.details['cleanup'] = 'the group %s this run began could not be removed: %s' % (self.spec.name, exc)
+        else:
+            error.details['cleanup'] = 'what this run had made of group %s was removed again' % self.spec.name
 
     def _volume_set_exists(self):
         path = vvset_path(self.spec.name, self.client.namespace)

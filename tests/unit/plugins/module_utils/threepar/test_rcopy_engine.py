@@ -409,3 +409,23 @@ def test_an_older_provider_without_capabilities_is_asked_on_the_service_with_one
     ask = [c for c in client.calls if c[0] == 'InvokeMethod'][0]
     assert ask[1:] == ('GetSupportedOperations', {}, SERVICE.classname)
     assert len(ex.warnings) == 1 and 'older provider' in ex.warnings[0]
+
+
+class RefusingReplicaClient(Client):
+    """CreateGroup succeeds, CreateGroupReplica is refused (say, a mistyped target): rc 5."""
+
+    def invoke(self, method, target, params, verb, what):
+        self.calls.append(('InvokeMethod', method, dict(params)))
+        return (5 if method == 'CreateGroupReplica' else 0), {}
+
+
+def test_a_refused_create_removes_the_volume_set_it_made():
+    """Issue 10 item 4: a failed create leaves nothing that holds the member volumes."""
+    client = RefusingReplicaClient(None, volumes=[volume_instance('db01', '1')])
+    ex, actions = plan({'target': '3PAR-X', 'members': [{'volume': 'db01', 'remote_volume': 'db01_r'}]}, client)
+    with pytest.raises(InvalidRequest) as caught:
+        ex.run(actions)
+    assert client.methods() == ['CreateGroup', 'CreateGroupReplica', 'DeleteGroup']
+    delete = [c for c in client.calls if c[0] == 'InvokeMethod'][-1][2]
+    assert delete['ReplicationGroup'].keybindings['InstanceID'] == 'TPD:VVSET:rcg'
+    assert 'removed again' in caught.value.details['cleanup']
