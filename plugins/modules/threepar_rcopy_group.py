@@ -230,6 +230,11 @@ actions:
     cli:
       description: The 3PAR CLI command an operator would type for the step.
       type: str
+    transport:
+      description:
+        - V(cim) (the method) or V(cli) (the command run over SSH, with C(-f) and, for the DR actions, C(-waittask));
+          see O(rcopy_transport).
+      type: str
     job_id:
       description: The job the step started.
       type: str
