@@ -97,6 +97,14 @@ class Client:
     def get_instance(self, path, properties, what):
         return self.call('read', what, self.conn.GetInstance, path, LocalOnly=False, PropertyList=properties)
 
+    def references(self, path, result_class, properties, what):
+        return self.call('read', what, self.conn.References, path, ResultClass=result_class, IncludeQualifiers=False,
+                         IncludeClassOrigin=False, PropertyList=properties)
+
+    def associators(self, path, assoc_class, result_class, properties, what):
+        return self.call('read', what, self.conn.Associators, path, AssocClass=assoc_class, ResultClass=result_class,
+                         IncludeQualifiers=False, IncludeClassOrigin=False, PropertyList=properties)
+
     def modify_instance(self, instance, properties, what):
         return self.call('set', what, self.conn.ModifyInstance, instance, PropertyList=properties)
 

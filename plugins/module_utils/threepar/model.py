@@ -28,10 +28,15 @@ STORAGE_SETTING = 'TPD_StorageSetting'
 REPLICATION_SERVICE = 'TPD_ReplicationService'
 RCOPY_GROUP = 'TPD_RemoteReplicationGroup'
 RCOPY_SYNCHRONIZED = 'TPD_RemoteStorageSynchronized'
+RCOPY_GROUP_SYNCHRONIZED = 'TPD_RemoteGroupSynchronized'
+REPLICATION_ENTITY = 'TPD_ReplicationEntity'
 VOLUME_SET = 'TPD_ReplicationGroup'
 MEMBER_OF = 'TPD_MemberOfCollection'
+# InstanceID of a remote-copy group and of a volume set: HP_3PAR:<name> (M312 p133, MX p106 Tables 93-94); the 3.1.1
+# edition prints 3PAR:<name> (M311 p96 Table 89). Groups are found by ElementName, so either works.
 RCOPY_GROUP_ID_PREFIX = 'HP_3PAR:'
-VOLUME_SET_ID_PREFIX = 'TPD:VVSET:'
+VOLUME_SET_ID_PREFIX = 'HP_3PAR:'
+ID_PREFIXES = ('HP_3PAR:', '3PAR:')
 
 CPG_ID_PREFIX = 'TPD:CPG:'
 DSP_ID_PREFIX = 'TPD:DSP:'
@@ -93,9 +98,9 @@ SYNC_STATES_IN_TRANSIT = frozenset([SS_INITIALIZED, SS_RESYNC_IN_PROGRESS, SS_RE
 SYNC_STATES_SETTLED = frozenset([SS_IDLE, SS_FROZEN, SS_SYNCHRONIZED])
 
 COPY_STATE = {2: 'Initialized', 3: 'Unsynchronized', 4: 'Synchronized', 5: 'Broken', 8: 'Inactive', 9: 'Suspended',
-              10: 'Failedover'}
+              10: 'Failedover', 13: 'Skewed', 14: 'Mixed'}
 PROGRESS_STATUS = {2: 'Completed', 3: 'Dormant', 4: 'Initializing', 6: 'Synchronizing', 7: 'Resyncing', 8: 'Restoring',
-                   11: 'Failing over', 12: 'Failing back', 15: 'Not Applicable'}
+                   11: 'Failing over', 12: 'Failing back', 15: 'Not Applicable', 19: 'Requires Activate'}
 SYNC_TYPE = {6: 'Mirror', 7: 'Snapshot', 8: 'Clone'}
 MODE = {2: 'Synchronous', 3: 'Asynchronous'}
 SYNC_TYPE_MIRROR = 6

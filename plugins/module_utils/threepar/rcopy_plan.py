@@ -25,8 +25,8 @@ method of TPD_ReplicationService), ``cli`` (what an operator would type on the a
 (what the executor needs besides the group).
 
 Members: a pair is ``volume`` (on the array the module talks to) and ``remote_volume`` (on the target
-array). The inventory orients each TPD_RemoteStorageSynchronized with ``orient_pair`` by which system
-holds each element, never by SystemElement/SyncedElement: those swap when the roles reverse.
+array, None when nobody named it). The inventory orients each TPD_RemoteStorageSynchronized by which end is a
+volume of this array's group, never by SystemElement/SyncedElement: those swap when the roles reverse.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -85,8 +85,9 @@ DR_STATES = ('normal', 'failed_over', 'recovered')
 # dr_state values the array can be in but a user cannot ask for: an operation is under way.
 TRANSIENT_DR_STATES = ('failing_over', 'recovering', 'failing_back')
 MODES = ('sync', 'periodic')
-# Group statuses of a group whose replication runs (Table 106 SyncStatus names).
-RUNNING_STATUSES = ('Synced', 'Syncing', 'New', 'NotSynced', 'Stale')
+# Group statuses of a group whose replication runs (Table 106 SyncStatus names). 'New' is a group never started
+# (Table 106: Initialized / ResyncInProgress / Requires Activate): it waits for startrcopygroup.
+RUNNING_STATUSES = ('Synced', 'Syncing', 'NotSynced', 'Stale')
 
 # The one table of what a state means. (role, status, ProgressStatus or None for any) -> (side, dr_state).
 # side: the group's configured role on this array; dr_state: where the group stands on the DR path.
@@ -117,6 +118,33 @@ STATE_MEANING = {
     ('Secondary-Rev', 'Synced', 'Failing back'): ('primary', 'failing_back'),
     ('Secondary-Rev', 'Synced', _ANY): ('primary', 'recovered'),
 }
+
+
+# What showrcopy prints as the group's Role, from what SMI-S serves (M311 p124, M312 p131): whether this array's
+# group is the natural source (the SystemElement of TPD_RemoteGroupSynchronized, which stays so through a failover)
+# and the vendor boolean RoleReversed. (natural source, reversed) -> Role.
+ROLE_FROM_CIM = {(True, False): 'Primary', (False, False): 'Secondary',
+                 (True, True): 'Secondary-Rev', (False, True): 'Primary-Rev'}
+
+
+def role_from_cim(natural_source, role_reversed):
+    return ROLE_FROM_CIM[(bool(natural_source), bool(role_reversed))]
+
+
+def status_from_cim(copy_state, sync_state, progress_status, sync_maintained=None):
+    """The Status showrcopy prints (Synced, Syncing, Stopped, New), from the decoded CIM states of the group's
+    synchronization: the Role/Status column of Tables 106 and 107 against their CopyState/SyncState/ProgressStatus
+    columns. Mixed (members differ) follows SyncMaintained, TRUE only while the group is started (M311 Table 110)."""
+    copy, sync, progress = norm(copy_state), norm(sync_state), norm(progress_status)
+    if copy == 'initialized' and progress == 'requiresactivate':
+        return 'New'
+    if copy == 'synchronized':
+        return 'Synced'
+    if copy in ('unsynchronized', 'initialized') or sync in ('resyncinprogress', 'restoreinprogress'):
+        return 'Syncing'
+    if copy == 'mixed':
+        return 'Syncing' if sync_maintained else 'Stopped'
+    return 'Stopped'     # Broken, Inactive, Suspended, FailedOver, Skewed
 
 
 def norm(name):
@@ -284,18 +312,6 @@ class MemberPair:
     remote_volume: str
 
 
-def orient_pair(system_element, synced_element, local_system):
-    """A member pair from one TPD_RemoteStorageSynchronized, oriented by volume identity.
-
-    ``system_element`` / ``synced_element``: (system name, volume name) of each end. Whichever end lives
-    on ``local_system`` is ``volume``; after a role reversal the ends swap, the pair does not."""
-    if system_element[0] == local_system:
-        return MemberPair(system_element[1], synced_element[1])
-    if synced_element[0] == local_system:
-        return MemberPair(synced_element[1], system_element[1])
-    raise ValueError('neither end of the pair %s <-> %s is on %s' % (system_element, synced_element, local_system))
-
-
 @dataclass
 class GroupState:
     """A remote-copy group as read from the array the module talks to (decoded names)."""
@@ -308,7 +324,7 @@ class GroupState:
     progress_status: object = None  # e.g. Completed, Failing over, Failing back, Restoring
     mode: object = None            # sync | periodic
     target: object = None          # the peer array's name
-    members: tuple = ()            # MemberPair, oriented with orient_pair
+    members: tuple = ()            # MemberPair: volume on this array, whatever the direction
     peer_reachable: bool = True
     recover_failed: bool = False   # the last recover (Resync Replica job) on this group ended in error
 
@@ -328,10 +344,10 @@ class GroupState:
 
     def looks_like_failed_recover(self):
         """Table 107 rows 8/10 (recover failed) read exactly like row 3 (failover done): Stopped, CopyState
-        FailedOver, SyncState Broken. The manual's note tells them apart only by the link: after a plain
-        failover CopyState reads FailedOver while the original primary is unreachable and Broken once it
-        is back (rows 3b, 4). A hint for reports; the planner trusts ``recover_failed``, which the
-        inventory sets from the failed Resync Replica job."""
+        FailedOver, SyncState Broken; SMI-S has no property for a failed recover. The manual's note tells them apart
+        only by the link: after a plain failover CopyState reads FailedOver while the original primary is unreachable
+        and Broken once it is back (rows 3b, 4). So FailedOver with the peer reachable is a failed recover; the
+        inventory sets ``recover_failed`` from this."""
         return (self.dr_state == 'failed_over' and self.peer_reachable
                 and norm(self.copy_state) == 'failedover' and norm(self.sync_state) == 'broken')
 
@@ -517,16 +533,17 @@ def _member_changes(spec, current):
     if spec.members is None:
         return [], []
     have = dict((m.volume, m) for m in current.members)
-    pairs = set(current.members)
-    # A pair written from the peer's point of view (the same vars for both arrays) is the same pair.
+    # A pair written from the peer's point of view (the same vars for both arrays) is the same pair. A remote volume
+    # nobody named (None: SMI-S does not name discovered remote volumes, and no SSH read told it) matches any name.
     want = {}
     for member in spec.members:
-        mirror = MemberPair(member.remote_volume, member.volume)
-        if member not in pairs and mirror in pairs:
-            member = mirror
+        mine = have.get(member.volume)
+        mirror = have.get(member.remote_volume)
+        if not (mine and _same_remote(mine, member.remote_volume)) and mirror and _same_remote(mirror, member.volume):
+            member = MemberPair(member.remote_volume, member.volume)
         want[member.volume] = member
     for volume, pair in want.items():
-        if volume in have and have[volume].remote_volume != pair.remote_volume:
+        if volume in have and not _same_remote(have[volume], pair.remote_volume):
             raise RcopyRequestError('change', _what(spec),
                                     'volume %s is paired with %s on %s, not %s' % (
                                         volume, have[volume].remote_volume, current.target, pair.remote_volume),
@@ -537,6 +554,10 @@ def _member_changes(spec, current):
     add.sort(key=lambda m: m.volume)
     remove.sort(key=lambda m: m.volume)
     return add, remove
+
+
+def _same_remote(pair, remote_volume):
+    return pair.remote_volume is None or pair.remote_volume == remote_volume
 
 
 def _check_dr_request(spec, current, side, dr_now, want_dr, want_side):
@@ -600,8 +621,8 @@ def _check_dr_request(spec, current, side, dr_now, want_dr, want_side):
                                 'Restore (dr_state: normal) first, then fail over again.')
     needs_recover = order[dr_now] < 2 and (want_dr in ('recovered', 'normal'))
     if needs_recover and dr_now == 'failed_over' and current.recover_failed and not spec.force:
-        raise RcopyRecoverFailed('recover', what, 'the last recover failed: the group is %s/%s with SyncState %s and '
-                                 'CopyState %s (Table 107 row 8)' % (
+        raise RcopyRecoverFailed('recover', what, 'the group reads as a failed recover: %s/%s with SyncState %s and '
+                                 'CopyState %s while the original primary answers (Table 107 row 8)' % (
                                      current.role, current.status, current.sync_state, current.copy_state),
                                  'Nothing was resynchronised. Check the remote-copy links (showrcopy links) and the '
                                  'volumes of the group on %s, then retry with force: true (or setrcopygroup recover '
@@ -630,7 +651,8 @@ def _converge_normal(plan, side, want_side):
         plan.add('add_member', target=member.volume, volume=member.volume, remote_volume=member.remote_volume)
     if reverse:
         plan.add('reverse')
-    want_running = running if spec.replication is None else spec.replication == 'started'
+    # A New group (made, never started: a create interrupted before its start) is started unless the task says stopped.
+    want_running = (running or current.status == 'New') if spec.replication is None else spec.replication == 'started'
     if current.status == 'Backup':
         return
     if want_running and (reconfigure or not running):

@@ -13,7 +13,8 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_exec import RcopyExecutor, action_result
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import RcopyInventory, group_view
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import (
+    RcopyInventory, group_view, parse_showrcopy_pairs)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter import Waiter
 
 PARAMS = ('name', 'state', 'target', 'mode', 'members', 'purge_members', 'replication', 'dr_state', 'role', 'force')
@@ -99,13 +100,31 @@ def _plan(spec, group, inventory, executor, module):
     return rp.plan_group(spec, group)
 
 
+def ssh_configured(params):
+    """The task set up SSH to the array: a known host key (without one every connection is refused)."""
+    return bool(params.get('ssh_known_hosts') or params.get('ssh_host_key_fingerprint'))
+
+
+def remote_names_reader(cli):
+    """group name -> {local volume: remote volume} from ``showrcopy groups <group>`` (a read, in check mode too):
+    SMI-S does not name the remote volumes of discovered pairs."""
+    def read(name):
+        return parse_showrcopy_pairs(cli.run('showrcopy groups %s' % name, 'read', 'remote copy group %s' % name), name)
+    return read
+
+
+def rcopy_inventory(client, params, cli):
+    reader = remote_names_reader(cli) if cli is not None and ssh_configured(params) else None
+    return RcopyInventory(client, remote_names=reader, host=params.get('host'))
+
+
 def run_rcopy_group(module, conn=None):
     params = module.params
     spec = group_spec(params)
     client = Client(params, conn)
-    inventory = RcopyInventory(client)
     transport = params.get('rcopy_transport') or 'auto'
     cli = CliClient(params) if transport != 'cim' and HAS_PARAMIKO else None
+    inventory = rcopy_inventory(client, params, cli)
     executor = RcopyExecutor(client, inventory, Waiter(), spec, wait=params['wait'], wait_timeout=params['wait_timeout'],
                              transport=transport, cli=cli)
     try:
@@ -148,7 +167,7 @@ def _run(module, spec, inventory, executor, client):
             raise
         view = {}
         if spec.state == 'present':
-            reread = RcopyInventory(client)
+            reread = rcopy_inventory(client, params, executor.cli)
             view = group_view(reread.group(spec.name), reread.extra.get(spec.name))
         result.update(actions=executor.done, group=view, jobs=executor.jobs_left)
         if check is not None:

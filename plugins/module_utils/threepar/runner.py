@@ -22,7 +22,9 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar.client impo
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.executor import Executor
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import COPY_VOLUME_PROPERTIES, Inventory
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import RcopyInventory, group_view
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import HAS_PARAMIKO, CliClient
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import group_view
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_runner import rcopy_inventory, ssh_configured
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter import Waiter
 
 VOLUME_WAIT_TIMEOUT = 600
@@ -283,8 +285,14 @@ def gather_info(params, conn=None):
         systems = inventory.system()
         facts['system'] = systems[0] if systems else {}
     if 'rcopy_groups' in gather:
-        groups = RcopyInventory(client)
-        facts['rcopy_groups'] = [group_view(g, groups.extra.get(g.name)) for g in groups.groups()]
+        # With SSH set up, showrcopy names the remote volumes SMI-S does not name (a read).
+        cli = CliClient(params) if HAS_PARAMIKO and ssh_configured(params) else None
+        try:
+            groups = rcopy_inventory(client, params, cli)
+            facts['rcopy_groups'] = [group_view(g, groups.extra.get(g.name)) for g in groups.groups()]
+        finally:
+            if cli is not None:
+                cli.close()
     return facts
 
 

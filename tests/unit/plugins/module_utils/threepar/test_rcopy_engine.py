@@ -17,7 +17,8 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors impo
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import JOB_STATE_PROPERTIES
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_exec import RcopyExecutor
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_inventory import (
-    GROUP_PROPERTIES, GROUP_STATE_PROPERTIES, PAIR_PROPERTIES, RcopyInventory, group_view)
+    GROUP_PROPERTIES, GROUP_SYNC_PROPERTIES, MEMBER_VOLUME_PROPERTIES, PAIR_PROPERTIES, RcopyInventory, group_view,
+    parse_showrcopy_pairs)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter import Waiter
 
 NS = 'root/tpd'
@@ -25,36 +26,62 @@ LOCAL, REMOTE = '2FF70002AC01111111', '2FF70002AC02222222'
 SERVICE = CIMInstanceName('TPD_ReplicationService', {'Name': 'ReplicationService'}, namespace=NS)
 JOB = CIMInstanceName('TPD_ConcreteJob', {'InstanceID': 'TPD:JOB:1'}, namespace=NS)
 GROUP_PATH = CIMInstanceName('TPD_RemoteReplicationGroup', {'InstanceID': 'HP_3PAR:rcg'}, namespace=NS)
-# (Role, Status, CopyState, SyncState, ProgressStatus) as CIM numbers
-NUMBERS = {'p_synced': ('Primary', 'Synced', 4, 6, 2), 'p_stopped': ('Primary', 'Stopped', 8, 14, 3),
-           's_synced': ('Secondary', 'Synced', 4, 6, 2), 's_stopped_broken': ('Secondary', 'Stopped', 5, 12, 2),
-           's_failing_over': ('Primary-Rev', 'Stopped', 10, 12, 11), 's_failed_over': ('Primary-Rev', 'Stopped', 10, 12, 2),
-           's_recovered': ('Primary-Rev', 'Synced', 4, 6, 2), 's_recover_failed': ('Primary-Rev', 'Stopped', 10, 12, 2)}
+# The provider's view (M311 p124, M312 p131): (natural source here, RoleReversed, CopyState, SyncState, ProgressStatus,
+# SyncMaintained) as CIM numbers; the comment is what showrcopy prints as Role/Status.
+NUMBERS = {'p_synced': (True, False, 4, 6, 2, True),              # Primary/Synced
+           'p_stopped': (True, False, 8, 14, 3, False),            # Primary/Stopped
+           'p_new': (True, False, 2, 5, 19, False),                # Primary/New (Table 106)
+           's_synced': (False, False, 4, 6, 2, True),              # Secondary/Synced
+           's_stopped_broken': (False, False, 5, 12, 2, False),    # Secondary/Stopped, row 1
+           's_failing_over': (False, True, 10, 12, 11, False),     # Primary-Rev/Stopped, row 2
+           's_failed_over': (False, True, 10, 12, 2, False),       # Primary-Rev/Stopped, row 3
+           's_failed_over_back': (False, True, 5, 12, 2, False),   # Primary-Rev/Stopped, row 3b
+           's_recovered': (False, True, 4, 6, 2, True),            # Primary-Rev/Synced, row 7
+           'p_failed_over': (True, True, 5, 12, 2, False),         # Secondary-Rev/Stopped, row 4
+           's_recover_failed': (False, True, 10, 12, 2, False)}    # Primary-Rev/Stopped, row 8
 
 
-def volume(system, device_id):
-    return CIMInstanceName('TPD_StorageVolume', {'SystemCreationClassName': 'TPD_StorageSystem', 'SystemName': system,
+def volume(system, device_id, host=None):
+    path = CIMInstanceName('TPD_StorageVolume', {'SystemCreationClassName': 'TPD_StorageSystem', 'SystemName': system,
                                                  'CreationClassName': 'TPD_StorageVolume', 'DeviceID': device_id}, namespace=NS)
+    path.host = host
+    return path
 
 
-def group_instance(state='p_synced', name='rcg', link='Up', recover_failed=False, mode=2):
-    role, status, copy_state, sync_state, progress = NUMBERS[state]
+def group_sync(state='p_synced', name='rcg', mode=2):
+    natural, reversed_, copy_state, sync_state, progress, maintained = NUMBERS[state]
+    local = CIMInstanceName('TPD_RemoteReplicationGroup', {'InstanceID': 'HP_3PAR:' + name}, namespace=NS)
+    peer = local.copy()
+    peer.host = '3PAR-B'     # the peer's group: its path names the target (M311 p124)
+    ends = (local, peer) if natural else (peer, local)
+    return CIMInstance('TPD_RemoteGroupSynchronized', properties={
+        'SystemElement': ends[0], 'SyncedElement': ends[1], 'Mode': Uint16(mode), 'CopyState': Uint16(copy_state),
+        'SyncState': Uint16(sync_state), 'ProgressStatus': Uint16(progress), 'SyncMaintained': maintained,
+        'RoleReversed': reversed_})
+
+
+def group_instance(state='p_synced', name='rcg', mode=2):
+    """A group in ``state``: its TPD_RemoteReplicationGroup (five properties) and its TPD_RemoteGroupSynchronized."""
     path = CIMInstanceName('TPD_RemoteReplicationGroup', {'InstanceID': 'HP_3PAR:' + name}, namespace=NS)
-    return CIMInstance('TPD_RemoteReplicationGroup', path=path, properties={
-        'InstanceID': 'HP_3PAR:' + name, 'ElementName': name, 'Role': role, 'Status': status, 'Mode': Uint16(mode),
-        'TargetName': '3PAR-B', 'TargetSystemName': REMOTE, 'CopyState': Uint16(copy_state), 'SyncState': Uint16(sync_state),
-        'ProgressStatus': Uint16(progress), 'LinkStatus': link, 'RecoverFailed': recover_failed, 'SyncPeriod': Uint32(0)})
+    inst = CIMInstance('TPD_RemoteReplicationGroup', path=path, properties={'InstanceID': 'HP_3PAR:' + name, 'ElementName': name})
+    return {'group': inst, 'sync': group_sync(state, name, mode), 'mode': mode}
 
 
-def pair_instance(local_id, local_name, remote_id, remote_name, reversed_roles=False, group='rcg', names=True):
-    ends = [(volume(LOCAL, local_id), local_name, '3PAR-A'), (volume(REMOTE, remote_id), remote_name, '3PAR-B')]
+def pair_instance(local_id, local_name, remote_id, remote_name=None, reversed_roles=False, entity=False):
+    """(TPD_RemoteStorageSynchronized, the local member volume). The remote end is a peer volume path (host = the
+    peer's WWN) or, ``entity``, the TPD_ReplicationEntity of an undiscovered remote volume."""
+    if entity:
+        remote = CIMInstanceName('TPD_ReplicationEntity', {'InstanceID': 'HP_3PAR:' + remote_name}, namespace=NS)
+        remote.host = REMOTE
+    else:
+        remote = volume(REMOTE, remote_id, host=REMOTE)
+    ends = [volume(LOCAL, local_id), remote]
     if reversed_roles:
         ends.reverse()
-    props = {'SystemElement': ends[0][0], 'SyncedElement': ends[1][0]}
-    if names:
-        props.update(GroupName=group, SystemElementName=ends[0][1], SyncedElementName=ends[1][1],
-                     SystemElementArray=ends[0][2], SyncedElementArray=ends[1][2])
-    return CIMInstance('TPD_RemoteStorageSynchronized', properties=props)
+    props = {'SystemElement': ends[0], 'SyncedElement': ends[1], 'SyncInterval': Uint32(0)}
+    if entity:
+        props['UndiscoveredElement'] = Uint16(2 if reversed_roles else 3)
+    return CIMInstance('TPD_RemoteStorageSynchronized', properties=props), volume_instance(local_name, local_id)
 
 
 class Client:
@@ -64,7 +91,8 @@ class Client:
     def __init__(self, group=None, pairs=(), volumes=(), memberships=(), supported=(10, 11, 14, 16, 17, 18, 20, 22),
                  rc=0, job_states=((7, [2, 17]),), group_states=()):
         self.group = group
-        self.pairs = list(pairs)
+        self.pairs = [p for p, dummy in pairs]
+        self.members = [v for dummy, v in pairs]
         self.volumes = list(volumes)
         self.memberships = list(memberships)
         self.supported = supported
@@ -78,19 +106,25 @@ class Client:
         if path.classname == 'TPD_ConcreteJob':
             state, status = self.job_states.pop(0) if len(self.job_states) > 1 else self.job_states[0]
             return {'JobState': state, 'OperationalStatus': status, 'PercentComplete': 100, 'ErrorDescription': 'link down'}
-        if path.classname == 'TPD_RemoteReplicationGroup':
-            if self.group_states and tuple(properties) == tuple(GROUP_STATE_PROPERTIES):
-                return group_instance(self.group_states.pop(0) if len(self.group_states) > 1 else self.group_states[0])
-            if self.group is None:
-                raise NotFound('read', 'remote copy group', 'no such instance')
-            return self.group
         raise NotFound('read', path.classname, 'no such instance')
 
     def enumerate(self, classname, properties, what):
         self.calls.append(('EnumerateInstances', classname, tuple(properties or ())))
-        return {'TPD_RemoteReplicationGroup': [self.group] if self.group is not None else [],
-                'TPD_RemoteStorageSynchronized': self.pairs, 'TPD_StorageVolume': self.volumes,
+        return {'TPD_RemoteReplicationGroup': [self.group['group']] if self.group is not None else [],
+                'TPD_RemoteGroupSynchronized': [self.group['sync']] if self.group is not None else [],
+                'TPD_RemoteStorageSynchronized': self.pairs, 'TPD_StorageVolume': self.volumes + self.members,
                 'TPD_MemberOfCollection': self.memberships}[classname]
+
+    def references(self, path, result_class, properties, what):
+        self.calls.append(('References', result_class, tuple(properties)))
+        if self.group_states and tuple(properties) != tuple(GROUP_SYNC_PROPERTIES):
+            state = self.group_states.pop(0) if len(self.group_states) > 1 else self.group_states[0]
+            return [group_sync(state, mode=self.group['mode'])]
+        return [self.group['sync']]
+
+    def associators(self, path, assoc_class, result_class, properties, what):
+        self.calls.append(('Associators', assoc_class, result_class, tuple(properties or ())))
+        return self.members
 
     def enumerate_names(self, classname, what):
         self.calls.append(('EnumerateInstanceNames', classname))
@@ -137,47 +171,86 @@ def plan(spec_params, client):
     return ex, rp.plan_group(spec, ex.inventory.group('rcg'))
 
 
-# ---------------------------------------------------------------- inventory
+# ---------------------------------------------------------------- inventory: the provider's shape
 
-def test_group_read_with_two_requests_and_decoded_states():
-    client = Client(group_instance(), [pair_instance('1', 'db01', '7', 'db01_r'), pair_instance('2', 'db02', '8', 'db02_r'),
-                                       pair_instance('3', 'other', '9', 'other_r', group='another')])
+def test_group_read_with_four_requests_and_derived_role_and_status():
+    client = Client(group_instance(), [pair_instance('1', 'db01', '7'), pair_instance('2', 'db02', '8')])
+    client.pairs.append(pair_instance('3', 'other', '9')[0])      # a pair of another group
     group = RcopyInventory(client).group('rcg')
-    assert client.calls == [('GetInstance', 'TPD_RemoteReplicationGroup', tuple(GROUP_PROPERTIES)),
+    assert client.calls == [('EnumerateInstances', 'TPD_RemoteReplicationGroup', tuple(GROUP_PROPERTIES)),
+                            ('References', 'TPD_RemoteGroupSynchronized', tuple(GROUP_SYNC_PROPERTIES)),
+                            ('Associators', 'TPD_MemberOfCollection', 'TPD_StorageVolume', tuple(MEMBER_VOLUME_PROPERTIES)),
                             ('EnumerateInstances', 'TPD_RemoteStorageSynchronized', tuple(PAIR_PROPERTIES))]
     assert (group.exists, group.role, group.status, group.copy_state, group.sync_state, group.progress_status, group.mode,
             group.target) == (True, 'Primary', 'Synced', 'Synchronized', 'Synchronized', 'Completed', 'sync', '3PAR-B')
-    assert group.members == (rp.MemberPair('db01', 'db01_r'), rp.MemberPair('db02', 'db02_r'))
+    # SMI-S does not name a discovered remote volume: unknown without an SSH read.
+    assert group.members == (rp.MemberPair('db01', None), rp.MemberPair('db02', None))
+
+
+@pytest.mark.parametrize('state,role,status', [
+    ('p_synced', 'Primary', 'Synced'), ('p_new', 'Primary', 'New'), ('s_stopped_broken', 'Secondary', 'Stopped'),
+    ('s_failing_over', 'Primary-Rev', 'Stopped'), ('s_recovered', 'Primary-Rev', 'Synced'),
+    ('p_failed_over', 'Secondary-Rev', 'Stopped')])
+def test_role_from_natural_direction_and_role_reversed(state, role, status):
+    """The natural source group stays SystemElement through a failover; RoleReversed adds -Rev (M311 p124, M312 p131)."""
+    group = RcopyInventory(Client(group_instance(state), [pair_instance('1', 'db01', '7')])).group('rcg')
+    assert (group.role, group.status) == (role, status)
+
+
+def test_remote_names_from_the_replication_entity_and_from_showrcopy():
+    asked = []
+
+    def showrcopy(name):
+        asked.append(name)
+        return {'db01': 'db01_r', 'db02': 'db02_r'}
+    client = Client(group_instance('s_failed_over'), [pair_instance('1', 'db01', '7', 'db01_r', entity=True),
+                                                     pair_instance('2', 'db02', '8', reversed_roles=True)])
+    group = RcopyInventory(client, remote_names=showrcopy).group('rcg')
+    assert group.members == (rp.MemberPair('db01', 'db01_r'), rp.MemberPair('db02', 'db02_r')) and asked == ['rcg']
+    # Every remote volume named by SMI-S: no SSH read.
+    client = Client(group_instance('s_failed_over'), [pair_instance('1', 'db01', '7', 'db01_r', entity=True)])
+    RcopyInventory(client, remote_names=showrcopy).group('rcg')
+    assert asked == ['rcg']
 
 
 def test_pairs_are_oriented_by_volume_identity_not_by_side():
     """After a role reversal this array holds the SyncedElement: the pair stays (local volume, remote volume)."""
-    client = Client(group_instance('s_recovered'), [pair_instance('1', 'db01_r', '7', 'db01', reversed_roles=False),
-                                                    pair_instance('2', 'db02_r', '8', 'db02', reversed_roles=True)])
+    client = Client(group_instance('s_recovered'), [pair_instance('1', 'db01_r', '7', 'db01', entity=True),
+                                                    pair_instance('2', 'db02_r', '8', 'db02', reversed_roles=True, entity=True)])
     group = RcopyInventory(client).group('rcg')
     assert group.members == (rp.MemberPair('db01_r', 'db01'), rp.MemberPair('db02_r', 'db02'))
 
 
-def test_provider_without_names_uses_memberships_and_volumes():
-    membership = CIMInstance('TPD_MemberOfCollection', properties={'Collection': GROUP_PATH, 'Member': volume(LOCAL, '1')})
-    client = Client(group_instance(), [pair_instance('1', 'db01', '7', 'db01_r', reversed_roles=True, names=False)],
-                    volumes=[volume_instance('db01', '1')], memberships=[membership])
-    group = RcopyInventory(client).group('rcg')
-    assert group.members == (rp.MemberPair('db01', 'device:7'),)
-    assert ('EnumerateInstances', 'TPD_MemberOfCollection', ('Collection', 'Member')) in client.calls
-
-
 def test_missing_group_and_link_state():
     assert RcopyInventory(Client()).group('rcg').exists is False
-    group = RcopyInventory(Client(group_instance('s_failed_over', link='Down'))).group('rcg')
-    assert group.peer_reachable is False and group.dr_state == 'failed_over' and group.copy_state == 'Failedover'
+    down = Client(group_instance('s_failed_over'), [pair_instance('1', 'db01', '7', 'db01_r', entity=True)])
+    group = RcopyInventory(down).group('rcg')
+    assert group.peer_reachable is False and group.dr_state == 'failed_over' and not group.recover_failed
+    # FailedOver while the original primary answers reads as a failed recover (row 8).
+    up = RcopyInventory(Client(group_instance('s_recover_failed'), [pair_instance('1', 'db01', '7')])).group('rcg')
+    assert up.peer_reachable and up.recover_failed
+    # The pairs of a group never started are undiscovered until their first copy: not a sign of a link down.
+    new = RcopyInventory(Client(group_instance('p_new'), [pair_instance('1', 'db01', '7', 'db01_r', entity=True)])).group('rcg')
+    assert new.peer_reachable and new.status == 'New' and not new.running
+
+
+def test_showrcopy_pairs_of_one_group():
+    output = '\n'.join(['', 'Group Information', '', 'Name   Target Status  Role    Mode Options',
+                        'rcg    3PAR-B Started Primary Sync', '  LocalVV ID RemoteVV ID SyncStatus LastSyncTime',
+                        '  db01    11 db01_r   21 Synced     NA', '  db02    12 db02_r   22 Synced     NA', '',
+                        'Name   Target Status  Role    Mode Options', 'other  3PAR-B Started Primary Sync',
+                        '  LocalVV ID RemoteVV ID SyncStatus LastSyncTime', '  x       13 x_r      23 Synced     NA'])
+    assert parse_showrcopy_pairs(output, 'rcg') == {'db01': 'db01_r', 'db02': 'db02_r'}
+    assert parse_showrcopy_pairs(output, 'other') == {'x': 'x_r'}
+    assert parse_showrcopy_pairs(output, 'none') == {}
 
 
 @pytest.mark.parametrize('state,row,dr_state', [('p_synced', '106-synced', 'normal'), ('p_stopped', '106-stopped', 'normal'),
                                                 ('s_stopped_broken', '1', 'normal'), ('s_failing_over', '2', 'failing_over'),
-                                                ('s_failed_over', '3', 'failed_over'), ('s_recovered', '7', 'recovered')])
+                                                ('s_failed_over', '3', 'failed_over'), ('s_failed_over_back', '3b', 'failed_over'),
+                                                ('p_failed_over', '4', 'failed_over'), ('s_recovered', '7', 'recovered')])
 def test_group_view_decodes_and_matches_table_107(state, row, dr_state):
-    client = Client(group_instance(state), [pair_instance('1', 'db01', '7', 'db01_r')])
+    client = Client(group_instance(state), [pair_instance('1', 'db01', '7', 'db01_r', entity=True)])
     view = group_view(RcopyInventory(client).group('rcg'))
     assert (view['table_107_row'], view['matches_table_107'], view['dr_state']) == (row, True, dr_state)
     assert view['members'] == [{'volume': 'db01', 'remote_volume': 'db01_r'}]
@@ -200,7 +273,7 @@ def test_read_only_provider_refuses_the_plan_before_any_change():
 
 
 def test_an_operation_missing_from_the_supported_list_is_refused():
-    client = Client(group_instance('s_failed_over'), supported=(10, 16, 22))
+    client = Client(group_instance('s_failed_over_back'), supported=(10, 16, 22))
     ex, actions = plan({'dr_state': 'normal'}, client)
     with pytest.raises(Unsupported, match='does not support Resync Replica.*setrcopygroup recover rcg'):
         ex.check_supported(actions)
@@ -227,13 +300,13 @@ def test_create_parameters():
     assert [c[1] for c in calls] == ['CreateGroup', 'CreateGroupReplica', 'ModifyReplicaSynchronization']
     create, replica = calls[0][2], calls[1][2]
     assert create['GroupName'] == 'rcg' and [p.keybindings['DeviceID'] for p in create['Members']] == ['1', '2']
-    assert replica['SourceGroup'].keybindings['InstanceID'] == 'TPD:VVSET:rcg' and replica['TargetSystemName'] == '3PAR-B'
+    assert replica['SourceGroup'].keybindings['InstanceID'] == 'HP_3PAR:rcg' and replica['TargetSystemName'] == '3PAR-B'
     assert replica['TargetElementNames'] == ['db01_r', 'db02_r'] and replica['SourceElementNames'] == ['db01', 'db02']
     assert (replica['Mode'], replica['SyncType']) == (3, 6)
 
 
 def test_member_parameters_use_the_pair_paths():
-    client = Client(group_instance('p_stopped'), [pair_instance('1', 'db01', '7', 'db01_r'), pair_instance('2', 'db02', '8', 'db02_r')],
+    client = Client(group_instance('p_stopped'), [pair_instance('1', 'db01', '7'), pair_instance('2', 'db02', '8')],
                     volumes=[volume_instance('db03', '3')])
     ex, actions = plan({'members': [{'volume': 'db01', 'remote_volume': 'db01_r'}, {'volume': 'db03', 'remote_volume': 'db03_r'}],
                         'purge_members': True}, client)
@@ -253,7 +326,7 @@ def test_unknown_member_volume_is_not_found_before_invoking():
 
 
 def test_recover_with_force_passes_force():
-    client = Client(group_instance('s_recover_failed', recover_failed=True), rc=0)
+    client = Client(group_instance('s_recover_failed'), rc=0)
     ex, actions = plan({'dr_state': 'recovered', 'force': True}, client)
     ex.spec.force = True
     ex.run(actions)
@@ -275,7 +348,7 @@ def test_return_codes_become_typed_errors_with_the_cli(rc, error, text):
 # ---------------------------------------------------------------- jobs and the Table 107 wait
 
 def test_jobs_are_polled_then_deleted_and_the_plan_continues():
-    client = Client(group_instance('s_failed_over'), rc=4096, job_states=[(4, [2]), (7, [2, 17])])
+    client = Client(group_instance('s_failed_over_back'), rc=4096, job_states=[(4, [2]), (7, [2, 17])])
     ex, actions = plan({'dr_state': 'normal'}, client)
     done = ex.run(actions)
     assert [(d['operation'], d['job_state']) for d in done] == [('recover', 'Completed'), ('restore', 'Completed')]
@@ -285,7 +358,7 @@ def test_jobs_are_polled_then_deleted_and_the_plan_continues():
 
 
 def test_failed_recover_job_says_what_to_do():
-    client = Client(group_instance('s_failed_over'), rc=4096, job_states=[(10, [6, 17])])
+    client = Client(group_instance('s_failed_over_back'), rc=4096, job_states=[(10, [6, 17])])
     ex, actions = plan({'dr_state': 'recovered'}, client)
     with pytest.raises(JobFailed, match='link down.*force: true'):
         ex.run(actions)
@@ -293,7 +366,7 @@ def test_failed_recover_job_says_what_to_do():
 
 
 def test_wait_false_stops_after_the_first_job():
-    client = Client(group_instance('s_failed_over'), rc=4096)
+    client = Client(group_instance('s_failed_over_back'), rc=4096)
     spec = rp.GroupSpec('rcg', dr_state='normal')
     ex = executor(client, spec, wait=False)
     done = ex.run(rp.plan_group(spec, ex.inventory.group('rcg')))
@@ -306,7 +379,7 @@ def test_wait_for_rows_polls_state_properties_until_the_row():
     ex = executor(client)
     check = ex.wait_for_rows(ex.inventory.group('rcg'), 'secondary', 'failed_over', None)
     assert check.ok and check.row.ref == '3'
-    polls = [c for c in client.calls if c[0] == 'GetInstance' and c[2] == tuple(GROUP_STATE_PROPERTIES)]
+    polls = [c for c in client.calls if c[0] == 'References' and c[2] != tuple(GROUP_SYNC_PROPERTIES)]
     assert len(polls) >= 3
 
 
@@ -427,5 +500,5 @@ def test_a_refused_create_removes_the_volume_set_it_made():
         ex.run(actions)
     assert client.methods() == ['CreateGroup', 'CreateGroupReplica', 'DeleteGroup']
     delete = [c for c in client.calls if c[0] == 'InvokeMethod'][-1][2]
-    assert delete['ReplicationGroup'].keybindings['InstanceID'] == 'TPD:VVSET:rcg'
+    assert delete['ReplicationGroup'].keybindings['InstanceID'] == 'HP_3PAR:rcg'
     assert 'removed again' in caught.value.details['cleanup']
