@@ -29,7 +29,8 @@ The report schema (JSON; every key not marked required may be missing or null)::
         "status": "ok" | "failed" | "skipped",
         "actions": [{"operation": "failover", "target": "rcg_erp", "method": "ModifyReplicaSynchronization",
                      "cli": "setrcopygroup failover rcg_erp", "array": "ARRAY-B"}],
-        "states": {                           # per group: one state, or a list (one per array)
+        "states": {                           # per group: one state, or a list (one per array; down: true when
+                                              # the array was down for the drill and not read)
           "rcg_erp": {"array": "ARRAY-B", "role": "Primary-Rev", "status": "Stopped",
                       "copy_state": "FailedOver", "sync_state": "Broken", "progress_status": "Completed",
                       "expected_row_ok": true, "expected_row": "3"}
@@ -318,6 +319,11 @@ def _state_tables(report):
             for i, state in enumerate(states):
                 state = state if isinstance(state, dict) else {}
                 bad = state.get('expected_row_ok') is False
+                if state.get('down'):
+                    rows.append('<tr>%s<td>%s</td><td colspan="5" class="na">down for the drill: not read</td></tr>' % (
+                        '<td rowspan="%d">%s</td>' % (len(states), esc(step.get('name'))) if i == 0 else '',
+                        esc(state.get('array'))))
+                    continue
                 rows.append('<tr%s>%s<td>%s</td><td>%s / %s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
                     ' class="bad"' if bad else '',
                     '<td rowspan="%d">%s</td>' % (len(states), esc(step.get('name'))) if i == 0 else '',
