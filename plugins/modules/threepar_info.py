@@ -98,7 +98,10 @@ rcopy_groups:
     - Remote-copy groups as this array sees them, sorted by name, with decoded states, as
       M(smis.threepar.threepar_rcopy_group) returns its RV(smis.threepar.threepar_rcopy_group#module:group)
       (role, status, copy_state, sync_state, progress_status, mode, members, side, dr_state, matches_table_107, ...).
-    - Empty on an array without remote copy.
+    - Empty on an array without remote copy. A group left half-made by an interrupted create (no member, or never
+      started) is listed with C(incomplete) true.
+    - With SSH set up (O(ssh_known_hosts) or O(ssh_host_key_fingerprint)) the remote volume names SMI-S does not give
+      are read with C(showrcopy groups <name>); without it their C(remote_volume) is null.
   returned: when O(gather) has V(rcopy_groups)
   type: list
   elements: dict
@@ -106,8 +109,8 @@ rcopy_groups:
             "progress_status": "Completed", "mode": "sync", "target": "ARRAY-B",
             "members": [{"volume": "erp_data", "remote_volume": "erp_data_dr"}], "side": "primary", "dr_state": "normal",
             "replication": "started", "matches_table_107": true, "table_107_row": "106-synced",
-            "table_107_event": "normal operation", "peer_reachable": true, "link_status": "Up", "recover_failed": false,
-            "sync_period": 0, "when_synced": "2024-05-04T09:00:00+00:00"}]
+            "table_107_event": "normal operation", "peer_reachable": true, "recover_failed": false, "incomplete": false,
+            "sync_period": null, "when_synced": null}]
 query_result:
   description: The value of O(query) applied to the gathered data.
   returned: when O(query) is given

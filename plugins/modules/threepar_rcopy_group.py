@@ -122,7 +122,8 @@ options:
         SMI-S remote copy is read-only, that is the CLI.
       - V(cim), by CIM methods only; a read-only provider makes the task fail with the commands to run by hand.
       - V(cli), by the CLI for every action.
-      - Check mode connects to no SSH server and runs no command; each planned action says its C(transport).
+      - Check mode runs no command that changes anything; each planned action says its C(transport). It may read
+        C(showrcopy groups) (see the notes).
     type: str
     choices: [auto, cim, cli]
     default: auto
@@ -133,7 +134,12 @@ extends_documentation_fragment:
 notes:
   - Configuration changes (members, mode) and the first creation need both arrays and run on the group's primary array.
   - Check mode reads the group, asks the same C(GetSupportedOperations) (a read, so that check mode reports the
-    refusal a real run would meet), and returns the plan; it invokes no method that changes anything.
+    refusal a real run would meet), and returns the plan; it invokes no method and runs no CLI command that changes
+    anything.
+  - SMI-S names the remote volume of a pair only while the provider cannot discover it (a C(TPD_ReplicationEntity)).
+    With SSH set up (O(ssh_known_hosts) or O(ssh_host_key_fingerprint)) and O(rcopy_transport) not V(cim), the module
+    reads the names with C(showrcopy groups <name>), in check mode too (a read). Without it, C(remote_volume) of
+    RV(group.members) is null and pairs are compared by their volume on this array.
 seealso:
   - module: smis.threepar.threepar_volume
   - module: smis.threepar.threepar_info
@@ -253,10 +259,15 @@ group:
       description: Group name.
       type: str
     role:
-      description: Role on this array, Primary, Secondary, Primary-Rev or Secondary-Rev.
+      description:
+        - Role on this array, Primary, Secondary, Primary-Rev or Secondary-Rev, as C(showrcopy) prints it.
+        - SMI-S has no such property; it is derived from C(TPD_RemoteGroupSynchronized), whose SystemElement is the
+          group's natural source (Primary, Secondary when this array is the natural target), and its C(RoleReversed)
+          (C(-Rev)).
       type: str
     status:
-      description: Synced, Syncing, Stopped or Backup.
+      description: Synced, Syncing, Stopped or New (made, never started), as C(showrcopy) prints it, derived from the states
+        of the group's synchronization (Tables 106 and 107).
       type: str
     copy_state:
       description: Decoded C(CopyState) (Synchronized, Inactive, Failedover, Broken, ...).
@@ -274,7 +285,8 @@ group:
       description: The peer array.
       type: str
     members:
-      description: The pairs, C(volume) on this array and C(remote_volume) on the peer, whatever the replication direction.
+      description: The pairs, C(volume) on this array and C(remote_volume) on the peer, whatever the replication direction;
+        C(remote_volume) is null when neither SMI-S nor C(showrcopy) named it (see the notes).
       type: list
       elements: dict
     side:
@@ -296,13 +308,16 @@ group:
       description: What that row describes.
       type: str
     peer_reachable:
-      description: Whether the remote-copy link to the peer is up.
+      description: False when the provider no longer discovers the remote volumes of a started group (its pairs end in a
+        C(TPD_ReplicationEntity)), which it does while the peer is unreachable; true otherwise.
       type: bool
-    link_status:
-      description: The provider's link status (Up or Down), when it reports one.
-      type: str
     recover_failed:
-      description: Whether the last recover of the group failed.
+      description: Whether the group reads as a failed recover (Table 107 row 8): failed over, CopyState FailedOver, with
+        the peer reachable.
+      type: bool
+    incomplete:
+      description: A group left half-made (by an interrupted create) that has no member, or was never started (status New);
+        the next run of the task that creates it completes it.
       type: bool
     sync_period:
       description: Seconds between updates in periodic mode.
@@ -314,7 +329,7 @@ group:
            "progress_status": "Completed", "mode": "sync", "target": "ARRAY-A",
            "members": [{"volume": "erp_data_dr", "remote_volume": "erp_data"}], "side": "secondary", "dr_state": "failed_over",
            "replication": "stopped", "matches_table_107": true, "table_107_row": "3", "table_107_event": "failover done",
-           "peer_reachable": false, "link_status": "Down", "recover_failed": false, "sync_period": 0, "when_synced": null}
+           "peer_reachable": false, "recover_failed": false, "incomplete": false, "sync_period": null, "when_synced": null}
 table_107:
   description: The check of the state reached against Table 107 (rows expected, row matched, message).
   returned: when the module performed steps and waited

@@ -320,5 +320,6 @@ def group_view(group, extra=None):
             'matches_table_107': row is not None, 'table_107_row': row.ref if row is not None else None,
             'table_107_event': row.event if row is not None else None,
             'peer_reachable': group.peer_reachable, 'recover_failed': group.recover_failed,
+            'incomplete': not group.members or group.status == 'New',
             'sync_period': extra.get('sync_period'),
             'when_synced': when.isoformat() if hasattr(when, 'isoformat') else when}
