@@ -29,9 +29,10 @@ MIB = 1 << 20
 SEED_A = {'name': '3PAR-A', 'serial': '1111111', 'volumes': [
     {'name': 'db01', 'cpg': 'FC_r5', 'size': '256MiB'}, {'name': 'db02', 'cpg': 'FC_r5', 'size': '256MiB'}]}
 SEED_B = {'name': '3PAR-B', 'serial': '2222222', 'volumes': [{'name': 'db01_r', 'cpg': 'FC_r5', 'size': '256MiB'}]}
-COPY_STATE = {3: 'Unsynchronized', 4: 'Synchronized', 5: 'Broken', 8: 'Inactive', 10: 'FailedOver'}
+COPY_STATE = {2: 'Initialized', 3: 'Unsynchronized', 4: 'Synchronized', 5: 'Broken', 8: 'Inactive', 10: 'FailedOver', 14: 'Mixed'}
 SYNC_STATE = {5: 'ResyncInProgress', 6: 'Synchronized', 10: 'RestoreInProgress', 12: 'Broken', 14: 'Frozen'}
-PROGRESS = {2: 'Completed', 3: 'Dormant', 6: 'Synchronizing', 8: 'Restoring', 11: 'Failing over', 12: 'Failing back'}
+PROGRESS = {2: 'Completed', 3: 'Dormant', 6: 'Synchronizing', 8: 'Restoring', 11: 'Failing over', 12: 'Failing back',
+            19: 'Requires activate'}
 OP = {'failover': 10, 'restore': 11, 'recover': 14, 'resume': 16, 'sync': 17, 'periodic': 18, 'reverse': 20, 'suspend': 22}
 
 
@@ -55,6 +56,7 @@ class Side:
         self.sim = sim
         self.name = sim.name
         self.conn = None
+        self.peer = None
 
     def connect(self):
         self.conn = pywbem.WBEMConnection(self.sim.https_url, ('3paradm', '3pardata'), default_namespace='root/tpd',
@@ -76,12 +78,28 @@ class Side:
         found = [g for g in self.conn.EnumerateInstances('TPD_RemoteReplicationGroup') if g['ElementName'] == name]
         return found[0] if found else None
 
+    def group_sync(self, name='rcg'):
+        """The TPD_RemoteGroupSynchronized of a group (one end is this array's group, a path without host)."""
+        for sync in self.conn.EnumerateInstances('TPD_RemoteGroupSynchronized'):
+            for key in ('SystemElement', 'SyncedElement'):
+                end = sync[key]
+                if not end.host and end.keybindings['InstanceID'] == 'HP_3PAR:' + name:
+                    return sync
+        return None
+
+    def role(self, name='rcg'):
+        """What showrcopy prints as Role, from the CIM view: natural side + "-Rev" when RoleReversed."""
+        return role_of(self.group_sync(name))
+
     def state(self, name='rcg'):
-        """The group as rcopy_plan reads it: decoded names."""
-        g = self.group(name)
-        return {'role': g['Role'], 'status': g['Status'], 'copy_state': COPY_STATE.get(g['CopyState'], g['CopyState']),
+        """The group as rcopy_plan reads it: decoded names; role and status derived from TPD_RemoteGroupSynchronized."""
+        g = self.group_sync(name)
+        return {'role': role_of(g), 'status': status_of(g), 'copy_state': COPY_STATE.get(g['CopyState'], g['CopyState']),
                 'sync_state': SYNC_STATE.get(g['SyncState'], g['SyncState']),
                 'progress_status': PROGRESS.get(g['ProgressStatus'], g['ProgressStatus'])}
+
+    def pairs(self):
+        return self.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')
 
     def modify(self, operation, name='rcg'):
         return self.invoke('ModifyReplicaSynchronization', Operation=Uint16(OP[operation]), Synchronization=self.group(name).path)
@@ -108,6 +126,38 @@ class Side:
         return self.sim.control('/sim/status')['peers'][peer]
 
 
+def role_of(group_sync):
+    """Role from a TPD_RemoteGroupSynchronized read on this array: the natural source is this array's group when the
+    SystemElement has no host (the peer's group carries the peer's name as host)."""
+    natural = not group_sync['SystemElement'].host
+    if group_sync['RoleReversed']:
+        return 'Secondary-Rev' if natural else 'Primary-Rev'
+    return 'Primary' if natural else 'Secondary'
+
+
+def status_of(sync):
+    """The Status showrcopy prints, from the CopyState of Tables 106/107 (Synced 4, Syncing 3, New 2, else Stopped)."""
+    return {4: 'Synced', 3: 'Syncing', 2: 'New'}.get(int(sync['CopyState']), 'Stopped')
+
+
+def end_name(side, end):
+    """(array name, volume name) of one end of a TPD_RemoteStorageSynchronized read on ``side``: a local volume by
+    GetInstance, a remote one by asking the peer whose system Name is the path's host."""
+    if not end.host:
+        return side.name, side.conn.GetInstance(end)['ElementName']
+    peer = side.peer
+    if end.classname == 'TPD_ReplicationEntity':
+        return peer.name, end.keybindings['InstanceID'][len('HP_3PAR:'):]
+    local = end.copy()
+    local.host = None
+    return peer.name, peer.conn.GetInstance(local)['ElementName']
+
+
+def pair_names(side):
+    """[(source volume, target volume)] of every pair served by ``side``, sorted."""
+    return sorted((end_name(side, p['SystemElement'])[1], end_name(side, p['SyncedElement'])[1]) for p in side.pairs())
+
+
 def wait_for(predicate, timeout=10.0, what='condition'):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -126,19 +176,22 @@ def check(side, array_side, dr_state, replication='started', want='ok'):
     return result
 
 
-def start_pair(tmp, period=1.0, copy_rate=512.0, ssh=False):
-    """3PAR-A (with db01, db02) and 3PAR-B, each naming the other as its peer over HTTP (``ssh``: with the CLI over SSH)."""
+def start_pair(tmp, period=1.0, copy_rate=512.0, ssh=False, writable=False):
+    """3PAR-A (with db01, db02) and 3PAR-B, each naming the other as its peer over HTTP (``ssh``: with the CLI over SSH).
+    ``writable``: --rcopy-writable (the remote-copy CIM methods work; the default is read-only like OS 3.1.x)."""
     ports = [free_port() for dummy in range(4)]
     sims = []
     for index, (name, seed, peer, peer_port) in enumerate((('3PAR-A', SEED_A, '3PAR-B', ports[2]), ('3PAR-B', SEED_B, '3PAR-A', ports[0]))):
         seed_file = write_seed(tmp / ('%s.yml' % name), seed)
         sims.append(SimulatorProcess(str(tmp / name), name=name, seed=seed_file, copy_rate=copy_rate,
                                      http_port=ports[2 * index], https_port=ports[2 * index + 1],
-                                     extra_args=['--peer=%s=http://127.0.0.1:%d' % (peer, peer_port), '--rcopy-period=%s' % period],
+                                     extra_args=['--peer=%s=http://127.0.0.1:%d' % (peer, peer_port), '--rcopy-period=%s' % period]
+                                     + (['--rcopy-writable'] if writable else []),
                                      ssh_port=free_port() if ssh else None))
     for sim in sims:
         sim.start()
     a, b = Side(sims[0]).connect(), Side(sims[1]).connect()
+    a.peer, b.peer = b, a
     wait_for(lambda: a.link_up('3PAR-B') and b.link_up('3PAR-A'), what='the link up')
     return a, b
 

@@ -6,7 +6,7 @@ The tests of this module share one pair of processes and run in order.
 import pytest
 
 from cli_ssh import run
-from rcopy_pair import check, start_pair, stop_pair, wait_for
+from rcopy_pair import check, pair_names, start_pair, stop_pair, wait_for
 
 P, S = 'primary', 'secondary'
 
@@ -15,7 +15,7 @@ P, S = 'primary', 'secondary'
 
 @pytest.fixture(scope='module')
 def pair(tmp_path_factory):
-    a, b = start_pair(tmp_path_factory.mktemp('cli_rcopy'), ssh=True)
+    a, b = start_pair(tmp_path_factory.mktemp('cli_rcopy'), ssh=True, writable=True)
     yield a, b
     stop_pair(a, b)
 
@@ -37,9 +37,9 @@ def idle(side):
 def test_create_admit_start(pair):
     a, b = pair
     assert ok(a, 'creatercopygroup rcg 3PAR-B:sync') == ''
-    assert a.state() == {'role': 'Primary', 'status': 'Stopped', 'copy_state': 'Inactive', 'sync_state': 'Frozen',
-                         'progress_status': 'Dormant'}
-    assert b.state()['role'] == 'Secondary' and b.state()['status'] == 'Stopped'
+    assert a.state() == {'role': 'Primary', 'status': 'New', 'copy_state': 'Initialized', 'sync_state': 'ResyncInProgress',
+                         'progress_status': 'Requires activate'}      # never started: Table 106 New
+    assert b.state()['role'] == 'Secondary' and b.state()['status'] == 'New'
     assert cli(a, 'creatercopygroup rcg 3PAR-B:sync')[0] == 1
     ok(a, 'admitrcopyvv db01 rcg 3PAR-B:db01_r')
     ok(a, 'admitrcopyvv db02 rcg 3PAR-B:db02_r')
@@ -50,8 +50,7 @@ def test_create_admit_start(pair):
     check(a, P, 'normal')
     check(b, S, 'normal')
     assert cli(a, 'startrcopygroup rcg') == (1, 'Error: Group rcg is already started\n')
-    pairs = sorted((p['SystemElementName'], p['SyncedElementName']) for p in b.conn.EnumerateInstances('TPD_RemoteStorageSynchronized'))
-    assert pairs == [('db01', 'db01_r'), ('db02', 'db02_r')]
+    assert pair_names(b) == [('db01', 'db01_r'), ('db02', 'db02_r')]
 
 
 def test_showrcopy_output(pair):
@@ -85,9 +84,9 @@ def test_stop_confirmation_mode_period_sync(pair):
     check(b, S, 'normal', 'stopped')
     assert cli(a, 'stoprcopygroup -f rcg') == (1, 'Error: Group rcg is already stopped\n')
     ok(a, 'setrcopygroup mode periodic rcg')
-    assert a.group()['ModeName'] == 'periodic' and b.group()['ModeName'] == 'periodic'
+    assert a.group_sync()['Mode'] == 3 and b.group_sync()['Mode'] == 3       # Asynchronous: periodic
     ok(a, 'setrcopygroup period 30m 3PAR-B rcg')
-    assert a.group()['SyncPeriod'] == 1800 and b.group()['SyncPeriod'] == 1800
+    assert {p['SyncInterval'] for side in (a, b) for p in side.pairs()} == {1800}
     assert 'Periodic Period 30m' in ok(b, 'showrcopy groups rcg')
     assert cli(a, 'setrcopygroup period 0 3PAR-B rcg')[0] == 1
     ok(a, 'startrcopygroup -wait rcg')
@@ -97,7 +96,7 @@ def test_stop_confirmation_mode_period_sync(pair):
     assert cli(b, 'syncrcopy rcg')[0] == 1                   # issued on the primary
     ok(a, 'stoprcopygroup -f rcg')
     ok(a, 'setrcopygroup mode sync 3PAR-B rcg')
-    assert a.group()['SyncPeriod'] == 0
+    assert {p['SyncInterval'] for p in a.pairs()} == {0}
     ok(a, 'startrcopygroup -wait rcg')
     check(a, P, 'normal')
 
@@ -109,7 +108,7 @@ def test_cim_change_seen_by_showrcopy_and_back(pair):
     assert 'Stopped' in ok(b, 'showrcopy groups rcg').splitlines()[6]
     ok(b, 'startrcopygroup rcg')                            # either array may start it
     wait_for(lambda: a.state()['status'] == 'Synced' and b.state()['status'] == 'Synced', what='synced')
-    assert a.group()['Status'] == 'Synced'
+    assert a.state()['status'] == 'Synced'
 
 
 def test_failover_recover_restore_by_cli(pair):
@@ -166,7 +165,7 @@ def test_dismiss_and_remove(pair):
     ok(a, 'stoprcopygroup -f rcg')
     ok(a, 'dismissrcopyvv -f db02 rcg')
     assert cli(a, 'dismissrcopyvv -f db02 rcg') == (1, 'Error: VV db02 is not in group rcg\n')
-    assert [p['SystemElementName'] for p in b.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')] == ['db01']
+    assert [source for source, dummy in pair_names(b)] == ['db01']
     assert cli(a, 'removercopygroup rcg')[0] == 1            # no confirmation
     ok(a, 'removercopygroup -f rcg')
     assert a.group() is None and b.group() is None

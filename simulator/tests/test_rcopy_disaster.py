@@ -5,7 +5,7 @@ The tests of this module share one pair of processes and run in order.
 
 import pytest
 
-from rcopy_pair import check, create_group, start_pair, stop_pair, wait_for
+from rcopy_pair import check, create_group, pair_names, start_pair, stop_pair, wait_for
 
 P, S = 'primary', 'secondary'
 
@@ -14,7 +14,7 @@ P, S = 'primary', 'secondary'
 
 @pytest.fixture(scope='module')
 def pair(tmp_path_factory):
-    a, b = start_pair(tmp_path_factory.mktemp('rcopy_disaster'))
+    a, b = start_pair(tmp_path_factory.mktemp('rcopy_disaster'), writable=True)
     a.wait_job(create_group(a, b))
     yield a, b
     stop_pair(a, b)
@@ -28,7 +28,8 @@ def test_link_down_stops_started_groups(pair):
     check(b, S, 'failed_over', want='failed')           # row 1: Secondary/Stopped Broken/Broken/Completed
     assert b.state() == {'role': 'Secondary', 'status': 'Stopped', 'copy_state': 'Broken', 'sync_state': 'Broken',
                          'progress_status': 'Completed'}
-    assert a.group()['LinkStatus'] == 'Down'
+    # the link is down: the remote end of every pair is an undiscovered TPD_ReplicationEntity (SyncedElement 3 on A)
+    assert {(p['SyncedElement'].classname, p['UndiscoveredElement']) for p in a.pairs()} == {('TPD_ReplicationEntity', 3)}
     assert a.modify('resume')[0] == 4                   # the peer cannot be reached
     b.faults(link_down=False)
     wait_for(lambda: a.link_up('3PAR-B'), what='the link back')
@@ -78,7 +79,7 @@ def test_groups_survive_a_restart(pair):
     wait_for(lambda: b.link_up('3PAR-A') and a.link_up('3PAR-B'), what='the link back')
     # A restart is a link loss: the group is there, stopped, on both arrays
     assert b.state()['role'] == 'Secondary' and b.state()['status'] == 'Stopped'
-    assert sorted(p['SyncedElementName'] for p in b.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')) == ['db01_r', 'db02_r']
+    assert sorted(target for dummy, target in pair_names(b)) == ['db01_r', 'db02_r']
     assert b.volume('db01_r')['ReadOnly'] is True and b.generation('db01_r') == 5
     a.wait_job(a.modify('resume')[1])
     check(a, P, 'normal')

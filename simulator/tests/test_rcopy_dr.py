@@ -8,7 +8,7 @@ import time
 import pytest
 from pywbem import Uint16
 
-from rcopy_pair import (check, create_group, refused, start_pair, stop_pair, wait_for)
+from rcopy_pair import (check, create_group, end_name, pair_names, refused, start_pair, stop_pair, wait_for)
 
 P, S = 'primary', 'secondary'
 
@@ -17,7 +17,7 @@ P, S = 'primary', 'secondary'
 
 @pytest.fixture(scope='module')
 def pair(tmp_path_factory):
-    a, b = start_pair(tmp_path_factory.mktemp('rcopy_dr'))
+    a, b = start_pair(tmp_path_factory.mktemp('rcopy_dr'), writable=True)
     yield a, b
     stop_pair(a, b)
 
@@ -31,17 +31,18 @@ def test_create_group_copies_and_pairs_on_both_arrays(pair):
     check(a, P, 'normal')
     check(b, S, 'normal')
     group = a.group()
-    assert group['InstanceID'] == 'HP_3PAR:rcg' and group['TargetName'] == '3PAR-B' and group['Mode'] == 2
-    assert group['ModeName'] == 'sync' and group['LinkStatus'] == 'Up' and b.group()['TargetName'] == '3PAR-A'
+    assert group['InstanceID'] == 'HP_3PAR:rcg' and a.group_sync()['Mode'] == 2 and b.group_sync()['Mode'] == 2
+    # the peer's group (the target): a path whose host is the peer's name; the link is up: pairs end in volumes
+    assert a.group_sync()['SyncedElement'].host == '3PAR-B' and b.group_sync()['SystemElement'].host == '3PAR-A'
     for side, local in ((a, ('db01', 'db02')), (b, ('db01_r', 'db02_r'))):
-        pairs = sorted(side.conn.EnumerateInstances('TPD_RemoteStorageSynchronized'), key=lambda i: i['SystemElementName'])
-        assert [(p['SystemElementName'], p['SyncedElementName']) for p in pairs] == [('db01', 'db01_r'), ('db02', 'db02_r')]
-        assert {(p['CopyType'], p['SyncType'], p['Mode'], p['GroupName']) for p in pairs} == {(3, 6, 2, 'rcg')}
-        assert {p['SystemElementArray'] for p in pairs} == {'3PAR-A'}
+        pairs = side.pairs()
+        assert pair_names(side) == [('db01', 'db01_r'), ('db02', 'db02_r')]
+        assert {(p['CopyType'], p['SyncType'], p['Mode'], p['UndiscoveredElement']) for p in pairs} == {(3, 6, 2, None)}
+        assert {end_name(side, p['SystemElement'])[0] for p in pairs} == {'3PAR-A'}
         members = side.conn.Associators(side.group().path, AssocClass='TPD_MemberOfCollection')
         assert sorted(m['ElementName'] for m in members) == sorted(local)
         vvset = side.conn.EnumerateInstances('TPD_ReplicationGroup')
-        assert [s['InstanceID'] for s in vvset] == ['TPD:VVSET:rcg']
+        assert [s['InstanceID'] for s in vvset] == ['HP_3PAR:rcg']
         assert all(side.volume(n)['ReadOnly'] is (side is b) for n in local)
     # db02_r did not exist on 3PAR-B: it was created with the size of db02
     assert b.volume('db02_r')['NumberOfBlocks'] == a.volume('db02')['NumberOfBlocks']
@@ -98,7 +99,7 @@ def test_failover_recover_restore_follow_table_107(pair):
     wait_for(lambda: a.state()['status'] == 'Stopped', what='3PAR-A to learn the recover failed')
     check(b, S, 'recovered', want='failed')   # row 8: Primary-Rev/Stopped FailedOver/Broken
     check(a, P, 'recovered', want='failed')   # row 10
-    assert b.group()['RecoverFailed'] is True
+    assert b.state()['copy_state'] == a.state()['copy_state'] == 'FailedOver'   # the link is up: only a failed recover
 
     rc, out = b.modify('recover')
     assert rc == 4096
@@ -152,11 +153,12 @@ def test_reverse_roles_from_normal_and_from_recovered(pair):
     a.modify('suspend')
     assert a.modify('reverse')[0] == 0
     assert (a.state()['role'], b.state()['role']) == ('Secondary', 'Primary')
+    assert a.group_sync()['SystemElement'].host == '3PAR-B'      # reversed for good: the natural direction too
     b.wait_job(b.modify('resume')[1])
     check(b, P, 'normal')
     check(a, S, 'normal')
-    pairs = a.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')
-    assert {(p['SystemElementArray'], p['SyncedElementArray']) for p in pairs} == {('3PAR-B', '3PAR-A')}   # the ends swapped
+    pairs = a.pairs()
+    assert {(end_name(a, p['SystemElement'])[0], end_name(a, p['SyncedElement'])[0]) for p in pairs} == {('3PAR-B', '3PAR-A')}   # the ends swapped
     b.write('db01_r')
     wait_for(lambda: a.generation('db01') == b.generation('db01_r'), what='replication from 3PAR-B')
     # back, through the DR path: failover on 3PAR-A, recover, then reverse for good
@@ -174,7 +176,7 @@ def test_mode_change_and_periodic_replication(pair):
     assert a.modify('periodic')[0] == 6       # only while stopped
     a.modify('suspend')
     assert a.modify('periodic')[0] == 0
-    assert a.group()['ModeName'] == b.group()['ModeName'] == 'periodic'
+    assert a.group_sync()['Mode'] == b.group_sync()['Mode'] == 3     # Asynchronous: periodic
     assert {p['CopyType'] for p in b.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')} == {2}
     a.wait_job(a.modify('resume')[1])
     a.write('db02', 3)
@@ -182,7 +184,7 @@ def test_mode_change_and_periodic_replication(pair):
     a.modify('suspend')
     assert a.modify('sync')[0] == 0
     a.wait_job(a.modify('resume')[1])
-    assert a.group()['Mode'] == 2
+    assert a.group_sync()['Mode'] == 2
 
 
 def test_refusals_change_nothing(pair):
@@ -207,7 +209,7 @@ def test_members_added_and_removed_on_both_arrays(pair):
     assert a.invoke('RemoveMembers', Members=[a.volume('db02').path], ReplicationGroup=group)[0] == 6   # started
     a.modify('suspend')
     assert a.invoke('RemoveMembers', Members=[a.volume('db02').path], ReplicationGroup=group)[0] == 0
-    assert {p['SyncedElementName'] for p in b.conn.EnumerateInstances('TPD_RemoteStorageSynchronized')} == {'db01_r'}
+    assert {target for dummy, target in pair_names(b)} == {'db01_r'}
     assert b.volume('db02_r')['ReadOnly'] is False
     rc, dummy = a.invoke('AddMembers', Members=[a.volume('db02').path], ReplicationGroup=group, TargetElementNames=['db02_r'])
     assert rc == 0

@@ -1,4 +1,5 @@
-"""`threepar-sim up` with a pair whose config names each other; --rcopy-read-only like the OS 3.1.x provider."""
+"""`threepar-sim up` with a pair whose config names each other; read-only remote copy like the OS 3.1.x provider
+(the default; 3PAR-B says so with the alias rcopy_read_only), 3PAR-A with rcopy_writable."""
 
 import os
 import subprocess
@@ -21,7 +22,7 @@ def pair(tmp_path_factory):
     ports = [free_port() for dummy in range(4)]
     config = {'arrays': [
         {'name': '3PAR-A', 'http_port': ports[0], 'https_port': ports[1], 'data': 'a', 'seed': write_seed(tmp / 'a.yml', SEED_A),
-         'peers': ['3PAR-B=http://127.0.0.1:%d' % ports[2]]},
+         'peers': ['3PAR-B=http://127.0.0.1:%d' % ports[2]], 'rcopy_writable': True},
         {'name': '3PAR-B', 'http_port': ports[2], 'https_port': ports[3], 'data': 'b', 'seed': write_seed(tmp / 'b.yml', SEED_B),
          'peers': ['3PAR-A=http://127.0.0.1:%d' % ports[0]], 'rcopy_read_only': True}]}
     with open(tmp / 'pair.yml', 'w', encoding='utf-8') as handle:

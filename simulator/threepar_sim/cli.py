@@ -39,7 +39,10 @@ remote copy between two arrays (each its own process):
   threepar-sim serve --name 3PAR-A ... --peer 3PAR-B=http://127.0.0.1:25988
   threepar-sim serve --name 3PAR-B ... --peer 3PAR-A=http://127.0.0.1:15988
   The link is JSON over the peer's POST /sim/peer (its HTTP port; https works, unverified),
-  with a heartbeat every 0.2 s. --rcopy-read-only: every remote-copy method returns 1.
+  with a heartbeat every 0.2 s. Remote replication over SMI-S is read-only by default, like the
+  OS 3.1.x provider: every remote-copy method returns 1 (the CLI over SSH drives remote copy).
+  --rcopy-writable: the remote-copy methods work (later providers, other SMI-S arrays).
+  --rcopy-read-only: the default, accepted for existing configs.
 
 files in the data directory:
   array.sqlite   the array's state (survives restarts, kill -9 included)
@@ -73,7 +76,7 @@ def cmd_serve(args):
     except ValueError as exc:
         raise SystemExit('threepar-sim: %s' % exc) from None
     array = Array(args.data, name=args.name, seed=seed, copy_rate_mib=args.copy_rate, faults=faults, peers=peers,
-                  rcopy={'read_only': args.rcopy_read_only, 'period': args.rcopy_period})
+                  rcopy={'read_only': not args.rcopy_writable, 'period': args.rcopy_period})
     server = CimServer(array, faults, args.data, host=args.host,
                        http_port=args.http_port, https_port=args.https_port)
     stop = threading.Event()
@@ -165,8 +168,12 @@ def build_parser():
     serve.add_argument('--copy-rate', type=float, default=1024.0, help='physical copy speed in MiB/s')
     serve.add_argument('--peer', action='append', default=[], metavar='NAME=URL',
                        help='a remote copy peer array and its URL (repeatable), e.g. 3PAR-B=http://127.0.0.1:25988')
-    serve.add_argument('--rcopy-read-only', action='store_true',
-                       help='remote replication read-only, like the OS 3.1.x provider: every remote-copy method returns 1')
+    access = serve.add_mutually_exclusive_group()
+    access.add_argument('--rcopy-writable', action='store_true',
+                        help='the remote-copy methods of TPD_ReplicationService work (a later provider); default: read-only')
+    access.add_argument('--rcopy-read-only', action='store_true',
+                        help='remote replication read-only, like the OS 3.1.x provider: every remote-copy method returns 1 '
+                             '(the default; kept for existing configs)')
     serve.add_argument('--rcopy-period', type=float, default=5.0, metavar='SECONDS',
                        help='periodic-mode remote copy: seconds between updates (default 5)')
     serve.add_argument('--ssh-port', type=int, default=0, metavar='PORT',
@@ -177,7 +184,8 @@ def build_parser():
                              ('down', cmd_down, 'stop the arrays of a config file')):
         cmd = sub.add_parser(name, help=text, description=text + (
             '. The config is YAML: {arrays: [{name, http_port, https_port, data, seed, latency_ms, copy_rate, peers}]}'
-            ' (peers: ["NAME=URL", ...], rcopy_read_only, rcopy_period, ssh_port: the serve options);'
+            ' (peers: ["NAME=URL", ...], rcopy_writable, rcopy_read_only, rcopy_period, ssh_port: the serve options;'
+            ' remote copy is read-only unless rcopy_writable: true);'
             ' relative paths are relative to the config file.'))
         cmd.add_argument('--config', required=True, help='YAML file listing the arrays')
         cmd.add_argument('--timeout', type=float, default=30.0, help='seconds to wait for each array to serve')

@@ -215,9 +215,15 @@ def start_set(config, base_dir, timeout=30.0):
 
 
 def _rcopy_args(entry):
-    """serve options of the remote copy keys of a config entry: peers, rcopy_read_only, rcopy_period."""
+    """serve options of the remote copy keys of a config entry: peers, rcopy_writable, rcopy_read_only, rcopy_period.
+
+    Remote copy is read-only unless ``rcopy_writable: true``; ``rcopy_read_only: true`` is the default said aloud."""
     args = ['--peer=%s' % p for p in entry.get('peers', [])]
-    if entry.get('rcopy_read_only'):
+    if entry.get('rcopy_writable') and entry.get('rcopy_read_only'):
+        raise ControlError('array %s: rcopy_writable and rcopy_read_only exclude each other' % entry.get('name'))
+    if entry.get('rcopy_writable'):
+        args.append('--rcopy-writable')
+    elif entry.get('rcopy_read_only'):
         args.append('--rcopy-read-only')
     if entry.get('rcopy_period') is not None:
         args.append('--rcopy-period=%s' % entry['rcopy_period'])

@@ -35,6 +35,7 @@ class VolumeSet:
     """A volume set (TPD_ReplicationGroup): the volumes of a remote-copy group on one array."""
     name: str
     members: list = field(default_factory=list)
+    id: Optional[int] = None         # the system-assigned ID of the set (MX p106 Table 93)
 
 
 @dataclass
@@ -53,6 +54,21 @@ class RcGroup:
     job: Optional[int] = None        # the job on this array driving the action (None on the other array)
     when_synced: Optional[datetime] = None
     period: Optional[float] = None   # periodic mode: seconds between updates (CLI setrcopygroup period); None: --rcopy-period
+    natural: Optional[bool] = None   # this array is the natural source (the group was created here; swapped by reverse)
+    was_started: Optional[bool] = None  # the group was started once (False: "New", Table 106); None: saved before this field
+    unsynced: list = field(default_factory=list)  # local volumes of pairs that never completed a copy
+
+
+def natural_source(group):
+    """True when this array's group is the natural source (SystemElement of TPD_RemoteGroupSynchronized)."""
+    if group.natural is not None:
+        return group.natural
+    return group.role in (PRIMARY, SECONDARY_REV)
+
+
+def is_new(group):
+    """Created (and admitted) but never started: Table 106 "New"."""
+    return group.was_started is False and not group.running and group.action is None
 
 
 # While an action runs: (Status, CopyState, SyncState, ProgressStatus) on both arrays.
@@ -68,6 +84,8 @@ def group_view(group, link_up):
     """(Status, CopyState, SyncState, ProgressStatus) of a group as Tables 106 and 107 print them."""
     if group.action is not None:
         return ACTION_VIEW[group.action]
+    if is_new(group):                                                # 106-new (provider-facts section 4)
+        return 'New', v.CS_INITIALIZED, v.RESYNC_IN_PROGRESS, v.PS_REQUIRES_ACTIVATE
     if group.running:                                                # 106-synced, rows 7, 9, 12, 13, 15, 16
         return 'Synced', v.CS_SYNCHRONIZED, v.SYNCHRONIZED, v.PS_COMPLETED
     if not group.broken and group.role in NORMAL_ROLES:              # 106-stopped
@@ -97,6 +115,18 @@ class RemoteCopy:
         self.in_flight = set()
         self.last_replicated = {}     # group name -> clock of the last periodic replication
         state.rcopy_job_due = self.job_due
+        for vvset in state.vvsets.values():      # saved before volume sets had an ID
+            if vvset.id is None:
+                vvset.id = self._next_vvset_id()
+                state.touch('vvset', vvset.name)
+
+    def _next_vvset_id(self):
+        return 1 + max((s.id for s in self.state.vvsets.values() if s.id is not None), default=0)
+
+    def _new_vvset(self, name, members):
+        vvset = VolumeSet(name, list(members), id=self._next_vvset_id())
+        self.state.add_vvset(vvset)
+        return vvset
 
     # --- link state ------------------------------------------------------------------
 
@@ -128,9 +158,7 @@ class RemoteCopy:
         if name in self.state.vvsets:
             refuse(v.RC_INVALID, 'a volume set named %s exists', name)
         self._require_free_members(volumes)
-        vvset = VolumeSet(name, [vol.name for vol in volumes])
-        self.state.add_vvset(vvset)
-        return vvset
+        return self._new_vvset(name, [vol.name for vol in volumes])
 
     def _require_free_members(self, volumes):
         for vol in volumes:
@@ -153,6 +181,7 @@ class RemoteCopy:
         pairs = self._peer(group.target, 'admit', group=name, pairs=self._pair_specs(volumes, remote_names))['ids']
         self.state.vvsets[name].members.extend(vol.name for vol in volumes)
         group.pairs.extend([vol.name, remote, pairs[remote]] for vol, remote in zip(volumes, remote_names))
+        group.unsynced.extend(vol.name for vol in volumes)
         self.state.touch('vvset', name)
         self.touch(group)
 
@@ -167,6 +196,7 @@ class RemoteCopy:
             remote = [pair[1] for pair in group.pairs if pair[0] in names]
             self._peer(group.target, 'dismiss', group=name, volumes=remote)
             group.pairs = [pair for pair in group.pairs if pair[0] not in names]
+            group.unsynced = [n for n in group.unsynced if n not in names]
             self.touch(group)
             for vol_name in names:
                 self.state.touch('volume', vol_name)
@@ -233,7 +263,7 @@ class RemoteCopy:
                             pairs=self._pair_specs(volumes, remote_names))
         group = RcGroup(name=name, target=target, target_system=answer['system'], mode=mode, role=PRIMARY,
                         pairs=[[vol.name, remote, answer['ids'][remote]] for vol, remote in zip(volumes, remote_names)],
-                        running=True)
+                        running=True, natural=True, was_started=True, unsynced=list(members))
         state.add_rcgroup(group)
         self.touch(group)
         return group, self._start_action(group, 'sync', 'CreateGroupReplica')
@@ -246,8 +276,9 @@ class RemoteCopy:
         if target not in self.link.peers:
             refuse(v.RC_INVALID, 'no remote copy target named %s', target)
         answer = self._peer(target, 'create', group=name, mode=mode, system=self.system_name, pairs=[], start=False)
-        state.add_vvset(VolumeSet(name, []))
-        group = RcGroup(name=name, target=target, target_system=answer['system'], mode=mode, role=PRIMARY)
+        self._new_vvset(name, [])
+        group = RcGroup(name=name, target=target, target_system=answer['system'], mode=mode, role=PRIMARY,
+                        natural=True, was_started=False)
         state.add_rcgroup(group)
         self.touch(group)
         return group
@@ -289,7 +320,7 @@ class RemoteCopy:
         if group.running:
             return None
         self._peer(group.target, 'start', group=group.name)
-        group.running, group.broken = True, False
+        group.running, group.broken, group.was_started = True, False, True
         return self._start_action(group, 'sync', 'ModifyReplicaSynchronization')
 
     def _suspend(self, group):
@@ -312,7 +343,7 @@ class RemoteCopy:
                 self._peer(group.target, 'failover', group=group.name)
             except Refused:
                 pass        # a failover works without the other array; it learns its role when the link is back
-        group.role, group.broken, group.recover_failed = PRIMARY_REV, True, False
+        group.role, group.broken, group.recover_failed, group.was_started = PRIMARY_REV, True, False, True
         return self._start_action(group, 'failover', 'ModifyReplicaSynchronization')
 
     def _recover(self, group):
@@ -338,6 +369,7 @@ class RemoteCopy:
                    group.role, group_view(group, True)[0])
         self._peer(group.target, 'reverse', group=group.name)
         group.role = REVERSED_ROLE[group.role]
+        group.natural = group.role == PRIMARY       # roles swapped for good: the natural direction follows (a guess)
         self.touch(group)
 
     def _set_mode(self, group, mode):
@@ -410,6 +442,7 @@ class RemoteCopy:
     def _succeeded(self, group):
         group.running, group.broken, group.action, group.job = True, False, None, None
         group.when_synced = utcnow()
+        group.unsynced = []
         self.touch(group)
 
     def _failed(self, group, reason):
@@ -496,7 +529,7 @@ class RemoteCopy:
                 # Row 4: the original primary, back after a failover, learns it is now the secondary.
                 if group.action is not None:
                     self._failed(group, 'the group was failed over on %s' % group.target)
-                group.role, group.running, group.broken = SECONDARY_REV, False, True
+                group.role, group.running, group.broken, group.was_started = SECONDARY_REV, False, True, True
                 self.touch(group)
         for name, generations in (hello.get('generations') or {}).items():
             group = self.state.rcgroups.get(name)
@@ -564,10 +597,12 @@ class RemoteCopy:
         if name in self.state.rcgroups or name in self.state.vvsets:
             refuse(v.RC_INVALID, 'a remote copy group or volume set named %s exists', name)
         ids = self._admit(body['pairs'])
-        self.state.add_vvset(VolumeSet(name, [p[0] for p in body['pairs']]))
+        self._new_vvset(name, [p[0] for p in body['pairs']])
+        start = body.get('start', True)
         group = RcGroup(name=name, target=body['from'], target_system=body['system'], mode=body['mode'], role=SECONDARY,
-                        pairs=[[p[0], p[1], p[2]] for p in body['pairs']], running=body.get('start', True),
-                        action='sync' if body.get('start', True) else None)
+                        pairs=[[p[0], p[1], p[2]] for p in body['pairs']], running=start,
+                        action='sync' if start else None, natural=False, was_started=start,
+                        unsynced=[p[0] for p in body['pairs']])
         self.state.add_rcgroup(group)
         self.touch(group)
         return {'system': self.system_name, 'ids': ids}
@@ -577,6 +612,7 @@ class RemoteCopy:
         self.state.vvsets[group.name].members.extend(p[0] for p in body['pairs'])
         self.state.touch('vvset', group.name)
         group.pairs.extend([p[0], p[1], p[2]] for p in body['pairs'])
+        group.unsynced.extend(p[0] for p in body['pairs'])
         return {'ids': ids}
 
     def _on_dismiss(self, group, body):
@@ -584,6 +620,7 @@ class RemoteCopy:
         for name in gone:
             self.state.touch('volume', name)
         group.pairs = [pair for pair in group.pairs if pair[0] not in gone]
+        group.unsynced = [n for n in group.unsynced if n not in gone]
         vvset = self.state.vvsets[group.name]
         vvset.members = [n for n in vvset.members if n not in gone]
         self.state.touch('vvset', group.name)
@@ -592,13 +629,13 @@ class RemoteCopy:
         self._drop(group)
 
     def _on_start(self, group, _body):
-        group.running, group.broken, group.action, group.recover_failed = True, False, 'sync', False
+        group.running, group.broken, group.action, group.recover_failed, group.was_started = True, False, 'sync', False, True
 
     def _on_stop(self, group, body):
         group.running, group.broken, group.action = False, bool(body.get('broken')), None
 
     def _on_failover(self, group, _body):
-        group.role, group.running, group.broken, group.action = SECONDARY_REV, False, True, None
+        group.role, group.running, group.broken, group.action, group.was_started = SECONDARY_REV, False, True, None, True
 
     def _on_recover_start(self, group, _body):
         group.role, group.running, group.action, group.recover_failed = SECONDARY_REV, True, 'recover', False
@@ -631,6 +668,7 @@ class RemoteCopy:
 
     def _on_reverse(self, group, _body):
         group.role = REVERSED_ROLE[group.role]
+        group.natural = group.role == PRIMARY
 
     def _on_mode(self, group, body):
         group.mode = body['mode']

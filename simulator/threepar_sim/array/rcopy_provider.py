@@ -1,8 +1,8 @@
 """TPD_ReplicationService: the remote-copy methods (simulator/MODEL.md, Remote copy) and the
 local copies of the Replication Services profile (MODEL.md, Replication Services: local copies).
 
-References in, domain calls (array/rcopy.py, array/state.py) out. With ``--rcopy-read-only`` the
-service behaves like the OS 3.1.x provider: every remote-copy method returns 1 Not Supported before
+References in, domain calls (array/rcopy.py, array/state.py) out. Read-only (the ``serve`` default;
+``--rcopy-writable`` lifts it) the service behaves like the OS 3.1.x provider: every remote-copy method returns 1 Not Supported before
 looking at its parameters (GetSupportedOperations of TPD_ReplicationServiceCapabilities reports no
 remote operation); the local copies (CreateElementReplica, ModifyReplicaSynchronization of a
 TPD_StorageSynchronized) work as always.
@@ -18,7 +18,7 @@ from .rcopy import MODES
 from .rcopy_cim import rcgroup_path, vvset_path
 from .state import Refused
 
-GROUP_PREFIXES = {v.VVSET_CLASS.lower(): 'TPD:VVSET:', v.RCGROUP_CLASS.lower(): 'HP_3PAR:'}
+GROUP_PREFIXES = {v.VVSET_CLASS.lower(): 'HP_3PAR:', v.RCGROUP_CLASS.lower(): 'HP_3PAR:'}
 
 
 class ReplicationServiceProvider(ArrayMethodProvider):
@@ -68,7 +68,7 @@ class ReplicationServiceProvider(ArrayMethodProvider):
         if prefix is None or not instance_id.startswith(prefix):
             raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s: %s must reference a %s' % (method, name, ' or '.join(classes)))
         group_name = instance_id[len(prefix):]
-        table = self.state.vvsets if prefix == 'TPD:VVSET:' else self.state.rcgroups
+        table = self.state.vvsets if classname == v.VVSET_CLASS.lower() else self.state.rcgroups
         if group_name not in table:
             raise CIMError(CIM_ERR_NOT_FOUND, '%s: %s: no %s named %s' % (method, name, path.classname, group_name))
         return group_name
@@ -82,7 +82,14 @@ class ReplicationServiceProvider(ArrayMethodProvider):
         return found
 
     def synchronization(self, path, method):
-        """The remote-copy group of a TPD_RemoteReplicationGroup or TPD_RemoteStorageSynchronized reference."""
+        """The remote-copy group of a TPD_RemoteReplicationGroup, TPD_RemoteGroupSynchronized or TPD_RemoteStorageSynchronized
+        reference."""
+        if path.classname.lower() == v.GROUP_SYNC_CLASS.lower():
+            ends = [path.keybindings.get(key) for key in ('SystemElement', 'SyncedElement')]
+            local = [end for end in ends if isinstance(end, CIMInstanceName) and not end.host]
+            if not local or local[0].classname.lower() != v.RCGROUP_CLASS.lower():
+                raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s: Synchronization: not a group synchronization of this array' % method)
+            path = local[0]
         if path.classname.lower() == v.REMOTE_SYNC_CLASS.lower():
             for key in ('SystemElement', 'SyncedElement'):
                 end = path.keybindings.get(key)

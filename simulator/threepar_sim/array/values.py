@@ -16,6 +16,8 @@ JOB_INDICATION_CLASS = 'TPD_ConcreteJobInstModification'
 VVSET_CLASS = 'TPD_ReplicationGroup'
 RCGROUP_CLASS = 'TPD_RemoteReplicationGroup'
 REMOTE_SYNC_CLASS = 'TPD_RemoteStorageSynchronized'
+GROUP_SYNC_CLASS = 'TPD_RemoteGroupSynchronized'      # M311 p124, M312 p133
+ENTITY_CLASS = 'TPD_ReplicationEntity'                # M312 p133 Table 111: never enumerable, only a pair's remote end
 MEMBER_CLASS = 'TPD_MemberOfCollection'
 CAPABILITIES_CLASS = 'TPD_StorageCapabilities'
 SETTING_CLASS = 'TPD_StorageSetting'
@@ -23,7 +25,7 @@ SETTING_CLASS = 'TPD_StorageSetting'
 ARRAY_OWNED_CLASSES = (
     SYSTEM_CLASS, VOLUME_CLASS, CPG_CLASS, DSP_CLASS, CONFIG_SERVICE_CLASS, REPLICATION_SERVICE_CLASS, SYNC_CLASS,
     CAPABILITIES_CLASS, 'TPD_SystemVolume', 'TPD_HostedStoragePool', 'TPD_HostedService', 'TPD_AllocatedFromStoragePool',
-    'TPD_AffectedJobElement', 'TPD_OwningJobElement', VVSET_CLASS, RCGROUP_CLASS, REMOTE_SYNC_CLASS, MEMBER_CLASS,
+    'TPD_AffectedJobElement', 'TPD_OwningJobElement', VVSET_CLASS, RCGROUP_CLASS, REMOTE_SYNC_CLASS, GROUP_SYNC_CLASS, MEMBER_CLASS,
     'TPD_StorageConfigurationCapabilities', 'TPD_StorageReplicationCapabilities', 'TPD_ReplicationServiceCapabilities',
     'TPD_ElementCapabilities', 'TPD_CapabilitiesOfStoragePool')
 # TPD_StorageSystem properties a client may change with ModifyInstance (MX p76).
@@ -89,6 +91,8 @@ CS_SYNCHRONIZED = 4
 CS_BROKEN = 5
 CS_INACTIVE = 8
 CS_FAILEDOVER = 10
+CS_SKEWED = 13
+CS_MIXED = 14
 
 # ProgressStatus
 PS_COMPLETED = 2
@@ -99,6 +103,17 @@ PS_RESTORING = 8
 PS_FAILING_OVER = 11
 PS_FAILING_BACK = 12
 PS_NOT_APPLICABLE = 15
+PS_REQUIRES_ACTIVATE = 19
+
+# RequestedCopyState (M311 Table 105): Not Applicable once reached; Synchronized while Broken or Skewed
+RCS_NOT_APPLICABLE = 15
+# UndiscoveredElement (MX p139): which end of a remote pair is a TPD_ReplicationEntity
+UNDISCOVERED_SYSTEM = 2
+UNDISCOVERED_SYNCED = 3
+# ReplicationEntity Type 4 StorageVolume (M312 Table 111)
+ENTITY_TYPE_VOLUME = 4
+# Remote-copy group policies served as SyncPolicy: the CLI defaults (creatercopygroup; the array type is a guess)
+RC_DEFAULT_POLICIES = ('no_fail_wrt_on_err', 'no_auto_recover', 'over_per_alert')
 
 # SyncState -> (CopyState, ProgressStatus): seed 000 Table 42.
 COPY_VIEW = {
