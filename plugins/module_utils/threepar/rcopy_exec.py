@@ -85,6 +85,15 @@ def cli_commands(action, group):
     return [template.format(group=group, **(action.get('params') or {}))]
 
 
+def _size_text(size):
+    if not size:
+        return 'size unknown'
+    for unit, factor in (('TiB', 1 << 40), ('GiB', 1 << 30), ('MiB', 1 << 20)):
+        if size >= factor:
+            return '%g %s' % (round(size / float(factor), 2), unit)
+    return '%d bytes' % size
+
+
 def describe(action, group):
     verb, obj = WORDING.get(action['operation'], (action['operation'], 'remote copy group {group}'))
     return verb, obj.format(group=group, target=action['target'])
@@ -245,11 +254,32 @@ class RcopyExecutor:
         if rc == m.RC_IN_USE:
             return InUse(verb, what, '%s: the group is started or an operation on it is under way' % reason,
                          'Stop it first or wait for the operation, then run again. ' + cli, **details)
+        pairs = self._pairs_text(action)
+        if pairs:
+            details['pairs'] = pairs
+            pairs = ' (pairs: %s)' % pairs
         if rc == m.RC_INVALID_PARAMETER:
+            if pairs:
+                return InvalidRequest(verb, what, '%s: the array refused to pair the volumes with target %s%s' % (
+                                          reason, (action.get('params') or {}).get('remote_system') or self.spec.target, pairs),
+                                      'Check that the target name is a remote-copy target of this array (showrcopy targets) '
+                                      'and that each remote volume is missing (it is created) or a base volume at least as '
+                                      'large as its source, in no other group. ' + cli, **details)
             return InvalidRequest(verb, what, '%s: the array refused the request in the group\'s current state' % reason,
                                   'Check the group with showrcopy on both arrays, and the names of the task. ' + cli, **details)
-        return MethodFailed(verb, what, '%s: the remote-copy link may be down or the target array refused it' % reason,
+        return MethodFailed(verb, what, '%s: the remote-copy link may be down or the target array refused it%s' % (reason, pairs),
                             'Check showrcopy links and the event log (showeventlog). ' + cli, **details)
+
+    def _pairs_text(self, action):
+        """'db01 (10 GiB) -> db01_r, ...' for the actions that pair volumes; '' for the others."""
+        params = action.get('params') or {}
+        members = params.get('members') if action.get('operation') == 'create_replica' else (
+            [params] if action.get('operation') == 'add_member' else None)
+        if not members or not isinstance(members[0], dict):
+            return ''
+        volumes = self.inventory.state.volumes or {}
+        return ', '.join('%s (%s) -> %s' % (p['volume'], _size_text(getattr(volumes.get(p['volume']), 'size', None)),
+                                            p.get('remote_volume')) for p in members)
 
     def _undo_create(self, action, error):
         """The group's first replica was refused right after this run created its volume set (or, by the CLI, the empty group):

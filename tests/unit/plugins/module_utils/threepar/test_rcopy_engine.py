@@ -502,3 +502,5 @@ def test_a_refused_create_removes_the_volume_set_it_made():
     delete = [c for c in client.calls if c[0] == 'InvokeMethod'][-1][2]
     assert delete['ReplicationGroup'].keybindings['InstanceID'] == 'HP_3PAR:rcg'
     assert 'removed again' in caught.value.details['cleanup']
+    # The message names the real cause's candidates: the target and each pair with its size.
+    assert 'with target 3PAR-X (pairs: db01 (1 MiB) -> db01_r)' in str(caught.value)
