@@ -306,7 +306,8 @@ def _item_fragments(operation, objects, namespace, host, cache):
             if isinstance(obj, tuple):  # class-level association call
                 pieces.append(xmlcache.serialised(_object_with_path(obj, namespace, host)))
                 continue
-            item = _path_template(wrapper, obj.path.namespace or namespace, host, with_instance=True)
+            # an object of another system (the remote end of a remote-copy pair) keeps its own host
+            item = _path_template(wrapper, obj.path.namespace or namespace, obj.path.host or host, with_instance=True)
             pieces += item.pieces((xmlcache.instancename_fragment(cache, obj.path), xmlcache.instance_fragment(cache, obj)))
     elif operation in PULL_PATHS | OBJECT_PATHS:
         wrapper = _cim_xml.OBJECTPATH if operation in OBJECT_PATHS else None
@@ -347,7 +348,9 @@ def _object_with_path(obj, namespace, host):
     if isinstance(obj, tuple):  # class-level call: (CIMClassName, CIMClass)
         classpath, klass = obj
         return _cim_xml.VALUE_OBJECTWITHPATH(_full_path(classpath, namespace, host).tocimxml(), klass.tocimxml())
-    return _cim_xml.VALUE_OBJECTWITHPATH(_full_path(obj.path, namespace, host).tocimxml(), obj.tocimxml(ignore_path=True))
+    # an object of another system (the remote end of a remote-copy pair) keeps its own host
+    return _cim_xml.VALUE_OBJECTWITHPATH(_full_path(obj.path, namespace, obj.path.host or host).tocimxml(),
+                                         obj.tocimxml(ignore_path=True))
 
 
 def _full_path(path, namespace, host):

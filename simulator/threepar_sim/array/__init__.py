@@ -22,6 +22,7 @@ from .providers import (SUBSCRIPTION_PROVIDERS, ArrayOwnedProvider, Capabilities
 from .rcopy import RemoteCopy
 from .capabilities import ReplicationServiceCapabilitiesProvider
 from .rcopy_provider import ReplicationServiceProvider
+from .rcopy_cim import install_remote_ends
 from .repository import install as install_fast_store, skip_cleanup_of_projected_instances
 from .seed import new_state
 from .state import ArrayState
@@ -92,6 +93,7 @@ class Array:
         self.name = self.state.name
         self.conn = self._build_connection()
         self.projector = Projector(self.state, install_fast_store(self.conn.cimrepository, v.NS))
+        install_remote_ends(self.conn, self.projector)     # Associators of a remote-copy pair: its remote end
         self._register_providers()
         self._create_interop_instances(restored)
         self.state.dirty.clear()

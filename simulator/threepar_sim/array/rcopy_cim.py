@@ -13,6 +13,8 @@ TPD_ReplicationEntity path (InstanceID HP_3PAR:<remote volume>, M312 Table 111; 
 which end). ``replication_entity`` builds the instance an Associators request may return.
 """
 
+import threading
+
 from pywbem import CIMDateTime, Uint16, Uint32
 
 from . import values as v
@@ -170,3 +172,65 @@ def pair_instance(projector, group, pair, states, link_up):
         prop('UndiscoveredElement', None if which is None else Uint16(which), 'uint16'),
         prop('SyncInterval', Uint32(round(projector.rcopy.group_period(group)) if periodic else 0)),
         prop('SyncPolicy', list(v.RC_DEFAULT_POLICIES), 'string')])
+
+
+def remote_end(projector, path):
+    """The instance an Associators request returns for the remote end of a pair, or None.
+
+    TPD_ReplicationEntity: the Table 111 instance while a pair has that undiscovered end. A remote
+    TPD_StorageVolume: its keys and ElementName (what this array knows of the peer's volume)."""
+    host = getattr(path, 'host', None)
+    if not host or projector.rcopy is None:
+        return None
+    classname = path.classname.lower()
+    for group in projector.state.rcgroups.values():
+        if group.target_system != host:
+            continue
+        for pair in group.pairs:
+            if classname == v.ENTITY_CLASS.lower() and path.keybindings.get('InstanceID') == PREFIX + pair[1]:
+                if pair[0] in group.unsynced or not projector.rcopy.link_up(group.target):
+                    return replication_entity(path)
+            elif classname == v.VOLUME_CLASS.lower() and str(path.keybindings.get('DeviceID')) == pair[2] \
+                    and path.keybindings.get('SystemName') == group.target_system:
+                return make_instance(v.VOLUME_CLASS, path, [
+                    prop('SystemCreationClassName', v.SYSTEM_CLASS), prop('SystemName', group.target_system),
+                    prop('CreationClassName', v.VOLUME_CLASS), prop('DeviceID', pair[2]), prop('ElementName', pair[1])])
+    return None
+
+
+def install_remote_ends(conn, projector):
+    """Let Associators (and only Associators) return the remote ends of pairs, which are no instances here.
+
+    pywbem_mock's Associators fetches each associated path from the instance store; the remote end of a
+    TPD_RemoteStorageSynchronized is not there (EnumerateInstances and GetInstance never return it, M312
+    Table 111), so during an Associators call a miss is answered by ``remote_end``."""
+    main = conn._mainprovider  # pylint: disable=protected-access
+    local = threading.local()
+    bare = main._get_bare_instance  # pylint: disable=protected-access
+    associators = main.Associators
+
+    def key(path):
+        return (path.classname.lower(), tuple(sorted((k.lower(), str(val)) for k, val in path.keybindings.items())))
+
+    def get_bare_instance(instance_name, instance_store, copy=None):
+        found = bare(instance_name, instance_store, copy=copy)
+        if found is None and getattr(local, 'hosts', None) is not None:
+            found = remote_end(projector, instance_name)
+            if found is not None:
+                local.hosts[key(instance_name)] = instance_name.host
+        return found
+
+    def associators_with_remote_ends(*args, **kwargs):
+        local.hosts = {}
+        try:
+            result = associators(*args, **kwargs)
+            for inst in result:         # pywbem_mock drops the host of what it returns: the remote ends keep theirs
+                path = getattr(inst, 'path', None)
+                if path is not None and key(path) in local.hosts:
+                    path.host = local.hosts[key(path)]
+            return result
+        finally:
+            local.hosts = None
+
+    main._get_bare_instance = get_bare_instance  # pylint: disable=protected-access
+    main.Associators = associators_with_remote_ends
