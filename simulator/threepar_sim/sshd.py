@@ -168,6 +168,8 @@ class SshServer:
             threading.Thread(target=self._serve, args=(conn,), name='ssh-conn', daemon=True).start()
 
     def _serve(self, conn):
+        # small packets (output, exit status, EOF, close) leave at once, not after the peer's delayed ACK
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport = paramiko.Transport(conn)
         transport.add_server_key(self.host_key)
         with self._lock:
@@ -197,7 +199,7 @@ class SshServer:
             if output:
                 channel.sendall(output.encode())
         except Exception:  # pylint: disable=broad-exception-caught
-            LOG.exception('CLI command %r failed', command)
+            LOG.exception('CLI command %r failed', mask_secrets(command))
             try:
                 channel.sendall(b'Error: internal error\n')
             except (OSError, EOFError, paramiko.SSHException):

@@ -14,18 +14,18 @@ from .array import values as v
 from .array.rcopy import MODES, group_view
 from .array.state import Refused
 
-USAGE = {
-    'showrcopy': 'showrcopy [-d] [links|targets|groups [<group_name>...]]',
-    'creatercopygroup': 'creatercopygroup [options] <group_name> <target_name>:<mode>',
-    'admitrcopyvv': 'admitrcopyvv [options] <VV_name> <group_name> <target_name>:<sec_VV_name>',
-    'dismissrcopyvv': 'dismissrcopyvv [-f] <VV_name> <group_name>',
-    'removercopygroup': 'removercopygroup [-f] <group_name>',
-    'startrcopygroup': 'startrcopygroup [-wait] <group_name>',
-    'stoprcopygroup': 'stoprcopygroup [-f] [-nosnap] <group_name>',
-    'setrcopygroup': ('setrcopygroup {failover|recover|restore|reverse} [-f] [-waittask] <group_name>\n'
-                      '       setrcopygroup mode <sync|periodic> [<target_name>] <group_name>\n'
-                      '       setrcopygroup period <period_value>{s|m|h|d} <target_name> <group_name>'),
-    'syncrcopy': 'syncrcopy [-w] [-N] <group_name>',
+USAGE = {        # the syntax column of MODEL.md's command table
+    'showrcopy': 'showrcopy [-d] [links|targets|groups [<group>...]]',
+    'creatercopygroup': 'creatercopygroup [-domain D] [-usr_cpg C] [-snp_cpg C] <group> <target>:<mode>',
+    'admitrcopyvv': 'admitrcopyvv [-nosync] <vv> <group> <target>:<sec_vv>',
+    'dismissrcopyvv': 'dismissrcopyvv [-f] [-pat] [-keepsnap] <vv> <group>',
+    'removercopygroup': 'removercopygroup [-f] [-pat] [-keepsnap] [-removevv] <group>',
+    'startrcopygroup': 'startrcopygroup [-wait] [-nosync] <group>',
+    'stoprcopygroup': 'stoprcopygroup [-f] [-nosnap] <group>',
+    'setrcopygroup': ('setrcopygroup failover|recover|restore|reverse [-f] [-waittask] [-t <target>] <group>\n'
+                      '       setrcopygroup mode <sync|periodic> [<target>] <group>\n'
+                      '       setrcopygroup period <n>[s|m|h|d] <target> <group>'),
+    'syncrcopy': 'syncrcopy [-w] [-N] [-ovrd] <group>',
 }
 PROMPT = '%s\nselect q=quit y=yes n=no: '
 CLI_MODES = {'sync': 'sync', 'periodic': 'periodic', 'async': 'periodic'}
@@ -54,7 +54,7 @@ def parse(command, args, flags=(), valued=()):
             given.add(opt)
         elif opt in valued:
             if not rest:
-                raise CliError('Error: option %s requires a value' % opt)
+                raise CliError('Error: option %s requires a value\nUsage: %s' % (opt, USAGE[command]))
             values[opt] = rest.pop(0)
         else:
             raise CliError('Error: Invalid option %s\nUsage: %s' % (opt, USAGE[command]))
@@ -113,10 +113,15 @@ class Cli:
         if role != 'edit' and not name.startswith('show'):
             return 'Error: Permission denied: user %s (role %s) may not run %s\n' % (user, role, name), 1
         try:
-            action = handler(args)      # parses; returns (confirmation question or None, function run under the lock)
-            question, execute = action
-            if question is not None and not (confirm is not None and confirm(PROMPT % question)):
-                return '', 1
+            # parses; returns (confirmation question or None, function run under the lock[, its checks])
+            action = handler(args)
+            question, execute, check = action if len(action) == 3 else action + (None,)
+            if question is not None:
+                if check is not None:       # a missing group or volume is told before the question
+                    with self.array.lock:
+                        check()
+                if not (confirm is not None and confirm(PROMPT % question)):
+                    return '', 1
             with self.array.lock:
                 try:
                     output = execute()
@@ -253,14 +258,17 @@ class Cli:
             raise _usage('dismissrcopyvv')
         vv, name = rest
 
-        def execute():
+        def check():
             group = self.group(name)
             vol = self.volume(vv)
             if vv not in [pair[0] for pair in group.pairs]:
                 raise CliError('Error: VV %s is not in group %s' % (vv, name))
-            self.rcopy.remove_members(name, [vol])
+            return vol
+
+        def execute():
+            self.rcopy.remove_members(name, [check()])
             return ''
-        return self._ask(flags, 'Dismissing VV %s from remote copy group %s.' % (vv, name)), execute
+        return self._ask(flags, 'Dismissing VV %s from remote copy group %s.' % (vv, name)), execute, check
 
     def removercopygroup(self, args):
         flags, dummy, rest = parse('removercopygroup', args, flags=('-f', '-pat', '-keepsnap', '-removevv'))
@@ -272,7 +280,7 @@ class Cli:
             self.group(name)
             self.rcopy.delete_group(name)
             return ''
-        return self._ask(flags, 'Removing remote copy group %s.' % name), execute
+        return self._ask(flags, 'Removing remote copy group %s.' % name), execute, lambda: self.group(name)
 
     @staticmethod
     def _ask(flags, what):
@@ -300,13 +308,16 @@ class Cli:
             raise _usage('stoprcopygroup')
         name = rest[0]
 
-        def execute():
+        def check():
             group = self.group(name)
             if not group.running and group.action is None:
                 raise CliError('Error: Group %s is already stopped' % name)
-            self.rcopy.modify(group, v.RC_OP_SUSPEND)
+            return group
+
+        def execute():
+            self.rcopy.modify(check(), v.RC_OP_SUSPEND)
             return ''
-        return self._ask(flags, 'Stopping remote copy group %s.' % name), execute
+        return self._ask(flags, 'Stopping remote copy group %s.' % name), execute, check
 
     def setrcopygroup(self, args):
         if not args:
@@ -321,13 +332,16 @@ class Cli:
                 raise _usage('setrcopygroup')
             name = rest[0]
 
-            def execute():
+            def check():
                 group = self.group(name)
                 if '-t' in values and values['-t'] != group.target:
                     raise CliError('Error: Target %s is not a target of group %s' % (values['-t'], name))
-                self.rcopy.modify(group, operations[sub])
+                return group
+
+            def execute():
+                self.rcopy.modify(check(), operations[sub])
                 return self.wait_action(name) if '-waittask' in flags else ''
-            return self._ask(flags, 'Running %s on remote copy group %s.' % (sub, name)), execute
+            return self._ask(flags, 'Running %s on remote copy group %s.' % (sub, name)), execute, check
         if sub == 'mode':
             dummy, dummy, rest = parse('setrcopygroup', args)
             if len(rest) not in (2, 3) or rest[0] not in CLI_MODES:
