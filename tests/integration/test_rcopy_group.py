@@ -46,6 +46,7 @@ class Array:
     def __init__(self, base, name, ports, peer_http_port, extra=()):
         self.name = name
         self.ports = ports
+        self.ssh_port = free_port()
         self.peer_http_port = peer_http_port
         data = os.path.join(base, name)
         os.makedirs(data)
@@ -56,7 +57,17 @@ class Array:
                                      extra_args=self.args(extra))
 
     def args(self, extra=()):
-        return ['--peer=%s=http://127.0.0.1:%d' % (PEER[self.name], self.peer_http_port), '--rcopy-period=1'] + list(extra)
+        # A provider whose remote-copy methods work (later ones), unless the test asks for the OS 3.1.x one.
+        writable = [] if '--rcopy-read-only' in extra else ['--rcopy-writable']
+        return ['--peer=%s=http://127.0.0.1:%d' % (PEER[self.name], self.peer_http_port), '--rcopy-period=1',
+                '--ssh-port=%d' % self.ssh_port] + writable + list(extra)
+
+    def fingerprint(self):
+        return self.proc.control('/sim/status')['ssh']['host_key_fingerprint']
+
+    def ssh_params(self):
+        """SSH set up as an operator would: the port and the host key checked beforehand."""
+        return {'ssh_port': self.ssh_port, 'ssh_host_key_fingerprint': self.fingerprint()}
 
     https_port = property(lambda self: self.ports[1])
     cert = property(lambda self: self.proc.cert)
@@ -102,14 +113,23 @@ def arrays():
         shutil.rmtree(base, ignore_errors=True)
 
 
+class RcopyPlaybooks(Playbooks):
+    """Playbook runs with SSH set up through THREEPAR_SSH_* (the modules read the remote volume names with showrcopy)."""
+
+    def env(self, **overrides):
+        ssh = {'THREEPAR_SSH_PORT': str(self.sim.ssh_port), 'THREEPAR_SSH_HOST_KEY_FINGERPRINT': self.sim.fingerprint()}
+        ssh.update(overrides)
+        return super().env(**ssh)
+
+
 @pytest.fixture(scope='module')
 def play_a(arrays, tmp_path_factory):
-    return Playbooks(arrays[0], str(tmp_path_factory.mktemp('rcopy-a')))
+    return RcopyPlaybooks(arrays[0], str(tmp_path_factory.mktemp('rcopy-a')))
 
 
 @pytest.fixture(scope='module')
 def play_b(arrays, tmp_path_factory):
-    return Playbooks(arrays[1], str(tmp_path_factory.mktemp('rcopy-b')))
+    return RcopyPlaybooks(arrays[1], str(tmp_path_factory.mktemp('rcopy-b')))
 
 
 def states(group):
@@ -132,7 +152,7 @@ def peer_group(array):
     """The same report, in-process (gather_info is what threepar_info runs): cheaper than a playbook."""
     params = {'host': '127.0.0.1', 'port': array.https_port, 'protocol': 'https', 'username': USER, 'password': PASSWORD,
               'validate_certs': True, 'ca_path': array.cert, 'namespace': 'root/tpd', 'timeout': 20,
-              'gather': ['rcopy_groups']}
+              'gather': ['rcopy_groups'], **array.ssh_params()}
     found = [g for g in gather_info(params)['rcopy_groups'] if g['name'] == GROUP]
     return found[0] if found else None
 
@@ -142,7 +162,7 @@ def peer_group(array):
 GATE = ['GetSupportedOperations']
 
 
-def converged(play, args, max_requests=2):
+def converged(play, args, max_requests=4):
     """A second identical run: unchanged, no method invoked, a fixed small number of reads."""
     run = play.run('rcopy_group', args)
     assert run.result.get('failed') is not True, run
@@ -198,7 +218,7 @@ def test_create_then_converged(play_a, play_b):
     assert run.result['diff']['after']['dr_state'] == 'normal'
     assert any(r['operation'] == 'DeleteInstance' for r in run.requests)     # the initial copy's job is deleted
     run = converged(play_a, CREATE)
-    assert [r['operation'] for r in run.requests] == ['GetInstance', 'EnumerateInstances']
+    assert [r['operation'] for r in run.requests] == ['EnumerateInstances', 'References', 'Associators', 'EnumerateInstances']
     # threepar_info on the secondary reports the same decoded states, its pairs oriented from its side.
     remote = info_group(play_b)
     assert states(remote) == ('Secondary', 'Synced', 'Synchronized', 'Synchronized', 'Completed')
@@ -290,7 +310,7 @@ def test_failed_over_to_normal_in_one_task_and_a_failed_recover(play_b, arrays):
     group = peer_group(arrays[1])
     assert group['recover_failed'] is True and states(group) == ('Primary-Rev', 'Stopped', 'Failedover', 'Broken', 'Completed')
     run = play_b.run('rcopy_group', args)
-    assert run.result['failed'] is True and 'the last recover failed' in run.result['msg'] and run.methods == [], run
+    assert run.result['failed'] is True and 'reads as a failed recover' in run.result['msg'] and run.methods == [], run
     first, methods = apply(play_b, dict(args, force=True), ['recover', 'restore'])
     assert methods.count('ModifyReplicaSynchronization') == 2
     assert first['group']['role'] == 'Secondary' and first['group']['dr_state'] == 'normal'
@@ -358,13 +378,16 @@ def test_read_only_provider(arrays, play_a, play_b):
     auto runs them over SSH (host key verified), and the result is verified through CIM against Table 107."""
     a, b = arrays
     b.proc.stop()
-    b.start(extra=['--rcopy-read-only', '--ssh-port=%d' % free_port()])
+    b.start(extra=['--rcopy-read-only'])
     wait_link(a, b)
     ssh = b.proc.control('/sim/status')['ssh']
-    over_ssh = {'ssh_port': ssh['port'], 'ssh_host_key_fingerprint': ssh['host_key_fingerprint']}
+    over_ssh = b.ssh_params()
     failover = {'name': GROUP, 'dr_state': 'failed_over'}
     try:
         run = play_b.run('rcopy_group', dict(failover, rcopy_transport='cim'), check=True)
+        # rcopy_transport: cim reads and runs nothing over SSH
+        assert [c['command'] for c in commands(b)] == [c['command'] for c in commands(b) if c['command'].startswith('show')]
+        seen = len(commands(b))
         assert run.result['failed'] is True and 'read-only' in run.result['msg'] and run.methods == GATE, run
         run = play_b.run('rcopy_group', dict(failover, rcopy_transport='cim'))
         assert run.result['failed'] is True, run
@@ -373,13 +396,15 @@ def test_read_only_provider(arrays, play_a, play_b):
         assert run.result['changed'] is False and run.result['cli'] == ['setrcopygroup failover rcg']
         assert run.methods == ['GetSupportedOperations']       # asked; nothing invoked that changes anything
         # auto: the unknown host key is refused with its fingerprint, nothing runs
-        run = play_b.run('rcopy_group', dict(failover, ssh_port=ssh['port']))
+        run = play_b.run('rcopy_group', failover, env={'THREEPAR_SSH_HOST_KEY_FINGERPRINT': None})
         assert run.result['failed'] is True and ssh['host_key_fingerprint'] in run.result['msg'], run.result
-        assert 'is not known' in run.result['msg'] and commands(b) == [] and peer_group(b)['role'] == 'Secondary'
-        # check mode: the plan by the CLI, no SSH connection, no command
+        assert 'is not known' in run.result['msg'] and len(commands(b)) == seen
+        assert peer_group(b)['role'] == 'Secondary'
+        seen = len(commands(b))
+        # check mode: the plan by the CLI; over SSH only the read of the remote volume names, no other command
         run = play_b.run('rcopy_group', dict(failover, **over_ssh), check=True)
         assert [(x['operation'], x['transport']) for x in run.result['actions']] == [('failover', 'cli')], run.result
-        assert run.methods == GATE and commands(b) == []
+        assert run.methods == GATE and [c['command'] for c in commands(b)[seen:]] == ['showrcopy groups rcg']
         # the DR path over SSH, each step verified through CIM (Table 107 rows on this array)
         for dr_state, row, cli in (('failed_over', {'3', '3b'}, 'setrcopygroup failover -f -waittask rcg'),
                                    ('recovered', {'7'}, 'setrcopygroup recover -f -waittask rcg'),
