@@ -108,7 +108,7 @@ def cmd_up(args):
     """Start every array of a config file in the background and wait until they serve."""
     config = _load_yaml(args.config)
     started = control.start_set(config, base_dir=os.path.dirname(os.path.abspath(args.config)),
-                                timeout=args.timeout)
+                                timeout=args.timeout, only=args.only)
     for entry in started:
         ssh = ', ssh 127.0.0.1:%d' % entry['ssh_port'] if entry.get('ssh_port') else ''
         print('%(name)s: https://127.0.0.1:%(https_port)d' % entry + ssh + ' (pid %(pid)d, data %(data)s)' % entry)
@@ -118,7 +118,7 @@ def cmd_up(args):
 def cmd_down(args):
     """Stop every array of a config file."""
     config = _load_yaml(args.config)
-    for name, outcome in control.stop_set(config, base_dir=os.path.dirname(os.path.abspath(args.config))):
+    for name, outcome in control.stop_set(config, base_dir=os.path.dirname(os.path.abspath(args.config)), only=args.only):
         print('%s: %s' % (name, outcome))
     return 0
 
@@ -189,6 +189,8 @@ def build_parser():
             ' relative paths are relative to the config file.'))
         cmd.add_argument('--config', required=True, help='YAML file listing the arrays')
         cmd.add_argument('--timeout', type=float, default=30.0, help='seconds to wait for each array to serve')
+        cmd.add_argument('--only', action='append', metavar='NAME',
+                         help='only this array of the config (repeatable), e.g. to take one site down and back for a drill')
         cmd.set_defaults(func=func)
 
     fault = sub.add_parser('fault', help='inject faults into a running array',

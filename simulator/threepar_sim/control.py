@@ -197,10 +197,21 @@ def _entry_paths(entry, base_dir):
     return data, seed
 
 
-def start_set(config, base_dir, timeout=30.0):
-    """Start every array of a config ({arrays: [...]}) detached; returns where each serves."""
+def _entries(config, only=None):
+    """The arrays of a config, or those named in ``only``; an unknown name is an error."""
+    entries = config.get('arrays', [])
+    if only:
+        unknown = sorted(set(only) - set(e['name'] for e in entries))
+        if unknown:
+            raise ControlError('no array named %s in the config' % ', '.join(unknown))
+        entries = [e for e in entries if e['name'] in only]
+    return entries
+
+
+def start_set(config, base_dir, timeout=30.0, only=None):
+    """Start every array of a config ({arrays: [...]}), or those named in ``only``, detached; returns where each serves."""
     started = []
-    for entry in config.get('arrays', []):
+    for entry in _entries(config, only):
         data, seed = _entry_paths(entry, base_dir)
         info = read_serve_info(data)
         if info and _alive(info['pid']):
@@ -230,9 +241,9 @@ def _rcopy_args(entry):
     return args
 
 
-def stop_set(config, base_dir, timeout=15.0):
-    """Stop every array of a config; yields (name, outcome)."""
-    for entry in config.get('arrays', []):
+def stop_set(config, base_dir, timeout=15.0, only=None):
+    """Stop every array of a config (or those named in ``only``), as a power-off would: SIGTERM; yields (name, outcome)."""
+    for entry in _entries(config, only):
         data, dummy = _entry_paths(entry, base_dir)
         info = read_serve_info(data)
         if not info or not _alive(info['pid']):

@@ -209,8 +209,8 @@ def array_pair(base):
     """ARRAY-A and ARRAY-B linked for remote copy (the names the threepar_rcopy_group examples use)."""
     a = start(base, 'ARRAY-A', PAIR_SEEDS['ARRAY-A'])
     b = start(base, 'ARRAY-B', PAIR_SEEDS['ARRAY-B'])
-    a.extra_args = ['--peer=ARRAY-B=http://127.0.0.1:%d' % b.http_port, '--rcopy-period=1']
-    b.extra_args = ['--peer=ARRAY-A=http://127.0.0.1:%d' % a.http_port, '--rcopy-period=1']
+    a.extra_args = ['--peer=ARRAY-B=http://127.0.0.1:%d' % b.http_port, '--rcopy-period=1', '--rcopy-writable']
+    b.extra_args = ['--peer=ARRAY-A=http://127.0.0.1:%d' % a.http_port, '--rcopy-period=1', '--rcopy-writable']
     try:
         a.start()
         b.start()

@@ -14,6 +14,8 @@ import time
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from threepar_sim.control import SimulatorProcess
 
@@ -395,13 +397,24 @@ def test_read_only_provider(arrays, play_a, play_b):
         assert 'Failover' in msg and 'read-only' in msg and 'setrcopygroup failover rcg' in msg, msg
         assert run.result['changed'] is False and run.result['cli'] == ['setrcopygroup failover rcg']
         assert run.methods == ['GetSupportedOperations']       # asked; nothing invoked that changes anything
-        # auto: the unknown host key is refused with its fingerprint, nothing runs
-        run = play_b.run('rcopy_group', failover, env={'THREEPAR_SSH_HOST_KEY_FINGERPRINT': None})
+        # auto without SSH set up: refused with the commands and how to set SSH up, nothing runs
+        no_ssh = {'THREEPAR_SSH_HOST_KEY_FINGERPRINT': None}
+        run = play_b.run('rcopy_group', failover, env=no_ssh)
+        assert run.result['failed'] is True and 'ssh_host_key_fingerprint' in run.result['msg'], run.result
+        # the CLI with an unknown host key: refused with its fingerprint; with a changed one: both; nothing runs
+        run = play_b.run('rcopy_group', dict(failover, rcopy_transport='cli'), env=no_ssh)
         assert run.result['failed'] is True and ssh['host_key_fingerprint'] in run.result['msg'], run.result
-        assert 'is not known' in run.result['msg'] and len(commands(b)) == seen
+        assert 'is not known' in run.result['msg']
+        known_hosts = os.path.join(b.proc.data_dir, '..', 'impostor_known_hosts')
+        impostor = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH)
+        with open(known_hosts, 'w', encoding='utf-8') as handle:
+            handle.write('[127.0.0.1]:%d %s\n' % (b.ssh_port, impostor.decode('ascii')))
+        run = play_b.run('rcopy_group', dict(failover, ssh_known_hosts=known_hosts), env=no_ssh)
+        assert run.result['failed'] is True and 'changed' in run.result['msg'], run.result
+        assert ssh['host_key_fingerprint'] in run.result['msg'] and len(commands(b)) == seen
         assert peer_group(b)['role'] == 'Secondary'
-        seen = len(commands(b))
         # check mode: the plan by the CLI; over SSH only the read of the remote volume names, no other command
+        seen = len(commands(b))
         run = play_b.run('rcopy_group', dict(failover, **over_ssh), check=True)
         assert [(x['operation'], x['transport']) for x in run.result['actions']] == [('failover', 'cli')], run.result
         assert run.methods == GATE and [c['command'] for c in commands(b)[seen:]] == ['showrcopy groups rcg']

@@ -197,7 +197,8 @@ class RcopyExecutor:
         commands = '; '.join(a['cli'] for a in actions)
         return Unsupported(verb, obj, reason,
                            'Nothing was changed. Run the step on the array CLI instead: %s (whole plan: %s), or let the '
-                           'module run it over SSH (rcopy_transport: auto or cli).' % (action['cli'], commands),
+                           'module run it over SSH: rcopy_transport auto (or cli) with SSH set up (ssh_port, and '
+                           'ssh_known_hosts or ssh_host_key_fingerprint).' % (action['cli'], commands),
                            cli=[a['cli'] for a in actions], unsupported_operation=action['operation'],
                            planned_actions=[action_result(a) for a in actions], actions=[], changed=False)
 

@@ -123,7 +123,9 @@ def run_rcopy_group(module, conn=None):
     spec = group_spec(params)
     client = Client(params, conn)
     transport = params.get('rcopy_transport') or 'auto'
-    cli = CliClient(params) if transport != 'cim' and HAS_PARAMIKO else None
+    # auto uses the CLI only where the task set SSH up; cli always (an unknown host key is then an error naming it).
+    use_cli = transport == 'cli' or (transport == 'auto' and ssh_configured(params))
+    cli = CliClient(params) if use_cli and HAS_PARAMIKO else None
     inventory = rcopy_inventory(client, params, cli)
     executor = RcopyExecutor(client, inventory, Waiter(), spec, wait=params['wait'], wait_timeout=params['wait_timeout'],
                              transport=transport, cli=cli)
