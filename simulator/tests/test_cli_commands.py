@@ -682,3 +682,14 @@ def test_login_password_is_in_no_log(base):
         assert not any(wrong for dummy, wrong in found.values())
         # the account store keeps the password (as the seed gave it); no log does
         assert [name for name, (password, dummy) in found.items() if password and name.endswith('.log')] == []
+
+
+def test_injected_cli_error_refuses_once_and_changes_nothing():
+    """The cli_error fault (MODEL.md): the next command of that name is refused with the message, nothing done."""
+    from threepar_sim.faults import Faults
+    faults = Faults()
+    faults.arm({'cli_error': {'command': 'setrcopygroup', 'message': 'Error: injected'}})
+    assert faults.snapshot()['cli_error'] == {'setrcopygroup': 'Error: injected'}
+    assert faults.take_cli_error('stoprcopygroup') is None
+    assert faults.take_cli_error('setrcopygroup') == 'Error: injected'
+    assert faults.take_cli_error('setrcopygroup') is None

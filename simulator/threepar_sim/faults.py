@@ -16,6 +16,7 @@ class Faults:
         self._fail_jobs = 0
         self._cim_errors = {}      # method name (lower case) -> (status, description)
         self._drops = set()        # method names (lower case) whose response is dropped
+        self._cli_errors = {}      # CLI command name -> the error text it answers once (exit status 1, nothing done)
         self._link_down = False    # the remote copy link acts as if the peer were unreachable
 
     def arm(self, spec):
@@ -23,12 +24,14 @@ class Faults:
 
         Keys: ``latency_ms`` (int), ``fail_next_job`` (int, how many jobs),
         ``cim_error`` ({method, status, description}), ``drop_after`` ({method}),
+        ``cli_error`` ({command, message}: the next such CLI command over SSH is refused, nothing done),
         ``link_down`` (bool: the remote copy link is down until set false again),
         ``clear`` (true: disarm everything first). Raises ValueError on bad input.
         """
         if not isinstance(spec, dict):
             raise ValueError('fault spec must be a JSON object')
-        unknown = set(spec) - {'latency_ms', 'fail_next_job', 'cim_error', 'drop_after', 'link_down', 'clear'}
+        unknown = set(spec) - {'latency_ms', 'fail_next_job', 'cim_error', 'cli_error', 'drop_after', 'link_down',
+                             'clear'}
         if unknown:
             raise ValueError('unknown fault(s): %s' % ', '.join(sorted(unknown)))
         with self._lock:
@@ -36,6 +39,7 @@ class Faults:
                 self._fail_jobs = 0
                 self._cim_errors.clear()
                 self._drops.clear()
+                self._cli_errors.clear()
                 self._link_down = False
                 self.latency_ms = 0
             if 'link_down' in spec:
@@ -52,6 +56,11 @@ class Faults:
                     raise ValueError('cim_error needs {"method": NAME, "status": CODE}')
                 self._cim_errors[err['method'].lower()] = (
                     int(err.get('status', 1)), err.get('description', 'injected fault'))
+            if 'cli_error' in spec:
+                err = spec['cli_error']
+                if not isinstance(err, dict) or 'command' not in err:
+                    raise ValueError('cli_error needs {"command": NAME, "message": TEXT}')
+                self._cli_errors[err['command']] = err.get('message') or 'Error: injected fault'
             if 'drop_after' in spec:
                 drop = spec['drop_after']
                 if not isinstance(drop, dict) or 'method' not in drop:
@@ -75,6 +84,11 @@ class Faults:
         with self._lock:
             return self._cim_errors.pop(method.lower(), None)
 
+    def take_cli_error(self, command):
+        """The error text once if a CLI error is armed for ``command``."""
+        with self._lock:
+            return self._cli_errors.pop(command, None)
+
     def take_drop(self, method):
         """True once if the response to ``method`` is to be dropped."""
         with self._lock:
@@ -90,6 +104,7 @@ class Faults:
                 'latency_ms': self.latency_ms,
                 'fail_next_job': self._fail_jobs,
                 'cim_error': {m: {'status': s, 'description': d} for m, (s, d) in self._cim_errors.items()},
+                'cli_error': dict(self._cli_errors),
                 'drop_after': sorted(self._drops),
                 'link_down': self._link_down,
             }

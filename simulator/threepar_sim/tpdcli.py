@@ -112,6 +112,9 @@ class Cli:
             return 'invalid command name "%s"\n' % name, 1
         if role != 'edit' and not name.startswith('show'):
             return 'Error: Permission denied: user %s (role %s) may not run %s\n' % (user, role, name), 1
+        injected = self.array.faults.take_cli_error(name)
+        if injected is not None:
+            return '%s\n' % injected, 1
         try:
             # parses; returns (confirmation question or None, function run under the lock[, its checks])
             action = handler(args)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 
+import paramiko
 import pytest
 import yaml
 
@@ -38,17 +39,22 @@ EXPECTED_STATES = {'pre-checks': NORMAL, 'failover': FAILED_OVER, 'validate': FA
                    'restore': NORMAL, 'post-checks': NORMAL}
 CLI = {'failover': 'setrcopygroup failover %s' % GROUP, 'recover': 'setrcopygroup recover %s' % GROUP,
        'restore': 'setrcopygroup restore %s' % GROUP}
+# The outage drill: the primary is taken down before the failover and brought back before the recover.
+OUTAGE_STEPS = ['pre-checks', 'primary-down', 'failover', 'validate', 'primary-up', 'recover', 'restore', 'post-checks']
 
 
 class Pair:
-    """Two arrays started and stopped with ``threepar-sim up/down --config`` (what the demo and molecule use)."""
+    """Two arrays started and stopped with ``threepar-sim up/down --config`` (what the demo and molecule use), like
+    InForm OS 3.1.x arrays: SMI-S remote copy read-only, the 3PAR CLI over SSH (host keys in a known_hosts file)."""
 
     def __init__(self, base):
         self.base = base
-        self.ports = {'3PAR-A': (free_port(), free_port()), '3PAR-B': (free_port(), free_port())}
+        self.ports = {'3PAR-A': (free_port(), free_port(), free_port()), '3PAR-B': (free_port(), free_port(), free_port())}
+        self.known_hosts = os.path.join(base, 'known_hosts')
         arrays = []
         for name, other in (('3PAR-A', '3PAR-B'), ('3PAR-B', '3PAR-A')):
             arrays.append({'name': name, 'http_port': self.ports[name][0], 'https_port': self.ports[name][1],
+                           'ssh_port': self.ports[name][2], 'rcopy_read_only': True,
                            'data': name.lower(), 'peers': ['%s=http://127.0.0.1:%d' % (other, self.ports[other][0])]})
         self.config = os.path.join(base, 'arrays.yml')
         with open(self.config, 'w', encoding='utf-8') as handle:
@@ -57,11 +63,19 @@ class Pair:
     def cert(self, name):
         return os.path.join(self.base, name.lower(), 'cert.pem')
 
+    def command(self, verb, only=None):
+        """The threepar-sim up/down command line (of one array with ``only``)."""
+        return [os.path.join(BIN, 'threepar-sim'), verb, '--config', self.config] + (['--only', only] if only else [])
+
     def up(self):
-        subprocess.run([os.path.join(BIN, 'threepar-sim'), 'up', '--config', self.config], check=True, capture_output=True)
+        subprocess.run(self.command('up'), check=True, capture_output=True)
+        with open(self.known_hosts, 'w', encoding='utf-8') as out:      # as an operator records the checked keys
+            for name in self.ports:
+                key = paramiko.Ed25519Key(filename=os.path.join(self.base, name.lower(), 'ssh_host_key'))
+                out.write('[127.0.0.1]:%d %s %s\n' % (self.ports[name][2], key.get_name(), key.get_base64()))
 
     def down(self):
-        subprocess.run([os.path.join(BIN, 'threepar-sim'), 'down', '--config', self.config], check=False, capture_output=True)
+        subprocess.run(self.command('down'), check=False, capture_output=True)
 
     def fault(self, name, **spec):
         from threepar_sim.control import request_json  # pylint: disable=import-outside-toplevel
@@ -76,7 +90,8 @@ class Pair:
                    ANSIBLE_INVENTORY_UNPARSED_WARNING='0', ANSIBLE_DEPRECATION_WARNINGS='0')
         for prefix, name in (('THREEPAR_', '3PAR-A'), ('THREEPAR_DR_', '3PAR-B')):
             env.update({prefix + 'NAME': name, prefix + 'HOST': '127.0.0.1', prefix + 'PORT': str(self.ports[name][1]),
-                        prefix + 'USERNAME': USER, prefix + 'PASSWORD': PASSWORD, prefix + 'CA_PATH': self.cert(name)})
+                        prefix + 'USERNAME': USER, prefix + 'PASSWORD': PASSWORD, prefix + 'CA_PATH': self.cert(name),
+                        prefix + 'SSH_PORT': str(self.ports[name][2]), prefix + 'SSH_KNOWN_HOSTS': self.known_hosts})
         return env
 
     def playbook(self, path, extra_vars):
@@ -151,7 +166,8 @@ def test_drill_passes_step_by_step(pair):
         ops = [(a['array'], a['cli']) for a in step['actions']]
         if step['name'] in CLI:
             assert ('3PAR-B', CLI[step['name']]) in ops, (step['name'], ops)
-            assert all(a['method'] == 'ModifyReplicaSynchronization' for a in step['actions'])
+            # read-only SMI-S (OS 3.1.x): each DR action ran as its CLI command over SSH
+            assert all(a['method'] == 'ModifyReplicaSynchronization' and a['transport'] == 'cli' for a in step['actions'])
         else:
             assert ops == []
     steps = dict((s['name'], s) for s in report['steps'])
@@ -164,14 +180,38 @@ def test_drill_passes_step_by_step(pair):
     assert GROUP in page and 'Primary-Rev' in page and 'setrcopygroup failover' in page
 
 
+def test_drill_with_the_primary_killed(pair):
+    """Issue 10: the primary array's process is stopped before the failover (threepar-sim down --only), the DR array
+    fails over alone, then the primary is started again and the drill recovers and restores, each state checked
+    against Table 107 through CIM; the DR actions run over SSH."""
+    run, report, page = drill(pair, 'drill-outage', dr_drill_primary_down_command=pair.command('down', '3PAR-A'),
+                              dr_drill_primary_up_command=pair.command('up', '3PAR-A'))
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert drill_report.validate(report) == [] and report['drill']['result'] == 'passed'
+    steps = dict((s['name'], s) for s in report['steps'])
+    assert [s['name'] for s in report['steps']] == OUTAGE_STEPS and all(s['status'] == 'ok' for s in report['steps'])
+    for name in ('primary-down', 'failover', 'validate'):
+        primary, dr = steps[name]['states'][GROUP]
+        assert primary['down'] is True and primary['expected_row_ok'] is True, (name, primary)
+    assert steps['primary-down']['states'][GROUP][1]['expected_row'] == '1'         # the primary went down
+    assert steps['failover']['states'][GROUP][1]['expected_row'] == '3'             # failed over, primary unreachable
+    primary, dr = steps['primary-up']['states'][GROUP]
+    assert (primary['role'], primary['expected_row'], dr['expected_row']) == ('Secondary-Rev', '4', '3b')
+    assert [a['cli'] for a in steps['failover']['actions']] == [CLI['failover']]
+    assert all(a['transport'] == 'cli' for s in report['steps'] for a in s['actions'])
+    assert report['drill']['rto_s'] > 0
+    assert 'down for the drill' in page
+
+
 def test_failing_step_still_writes_the_report(pair):
-    # The next ModifyReplicaSynchronization on the DR array (the failover step's first call) gets a CIM error.
-    pair.fault('3PAR-B', cim_error={'method': 'ModifyReplicaSynchronization', 'status': 4})
+    # The DR array refuses the failover step's setrcopygroup command (the CLI's error, exit status 1).
+    pair.fault('3PAR-B', cli_error={'command': 'setrcopygroup', 'message': 'Error: Remote Copy is not started'})
     try:
         run, report, page = drill(pair, 'drill-failed')
     finally:
         pair.fault('3PAR-B', clear=True)
     assert run.returncode != 0 and 'The DR drill failed at step failover' in run.stdout
+    assert 'Remote Copy is not started' in run.stdout
     assert drill_report.validate(report) == []
     assert report['drill']['result'] == 'failed' and report['drill']['rto_s'] is None
     assert [(s['name'], s['status']) for s in report['steps']] == [
