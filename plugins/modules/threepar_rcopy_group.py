@@ -312,8 +312,8 @@ group:
         C(TPD_ReplicationEntity)), which it does while the peer is unreachable; true otherwise.
       type: bool
     recover_failed:
-      description: Whether the group reads as a failed recover (Table 107 row 8): failed over, CopyState FailedOver, with
-        the peer reachable.
+      description: Whether the group reads as a failed recover (Table 107 row 8), that is failed over, CopyState FailedOver,
+        with the peer reachable.
       type: bool
     incomplete:
       description: A group left half-made (by an interrupted create) that has no member, or was never started (status New);

@@ -267,8 +267,8 @@ def test_dismissrcopyvv(pair):
     for answer in (None, 'n\n'):
         assert cli(a, 'dismissrcopyvv v07 dis', stdin=answer)[0] == 1
         assert snapshot(a, b) == before
-    assert cli(a, 'dismissrcopyvv v07 dis', stdin='y\n') == (0, 'Dismissing VV v07 from remote copy group dis. Do you want '
-                                                                 'to continue?\n' + PROMPT + '\n')
+    question = 'Dismissing VV v07 from remote copy group dis. Do you want to continue?\n' + PROMPT + '\n'
+    assert cli(a, 'dismissrcopyvv v07 dis', stdin='y\n') == (0, question)
     assert [p[0] for p in pairs(a, 'dis')] == ['v08', 'v09'] and [p[0] for p in pairs(b, 'dis')] == ['v08_r', 'v09_r']
     assert cli(a, 'dismissrcopyvv -f v08 dis') == (0, '')
     assert cli(a, 'dismissrcopyvv -f -pat -keepsnap v09 dis') == (0, '')

@@ -30,8 +30,8 @@ class Faults:
         """
         if not isinstance(spec, dict):
             raise ValueError('fault spec must be a JSON object')
-        unknown = set(spec) - {'latency_ms', 'fail_next_job', 'cim_error', 'cli_error', 'drop_after', 'link_down',
-                             'clear'}
+        known = {'latency_ms', 'fail_next_job', 'cim_error', 'cli_error', 'drop_after', 'link_down', 'clear'}
+        unknown = set(spec) - known
         if unknown:
             raise ValueError('unknown fault(s): %s' % ', '.join(sorted(unknown)))
         with self._lock:

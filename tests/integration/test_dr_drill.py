@@ -151,7 +151,8 @@ def test_drill_passes_step_by_step(pair):
     assert [s['status'] for s in report['steps']] == ['ok'] * 6
     assert [a['name'] for a in report['arrays']] == ['3PAR-A', '3PAR-B']
     assert report['groups'] == [{'name': GROUP, 'primary': '3PAR-A', 'secondary': '3PAR-B', 'mode': 'sync',
-                                 'members': LAYOUT['protect_rcopy_groups'][0]['members']}]
+                                 'members': LAYOUT['protect_rcopy_groups'][0]['members'],
+                                 'dr_volumes': ['it_data_dr', 'it_logs_dr']}]
     previous_end = report['drill']['started']
     for step in report['steps']:
         assert previous_end <= step['started'] <= step['ended'], step

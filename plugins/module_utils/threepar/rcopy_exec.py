@@ -261,8 +261,9 @@ class RcopyExecutor:
             pairs = ' (pairs: %s)' % pairs
         if rc == m.RC_INVALID_PARAMETER:
             if pairs:
+                target = (action.get('params') or {}).get('remote_system') or self.spec.target
                 return InvalidRequest(verb, what, '%s: the array refused to pair the volumes with target %s%s' % (
-                                          reason, (action.get('params') or {}).get('remote_system') or self.spec.target, pairs),
+                                      reason, target, pairs),
                                       'Check that the target name is a remote-copy target of this array (showrcopy targets) '
                                       'and that each remote volume is missing (it is created) or a base volume at least as '
                                       'large as its source, in no other group. ' + cli, **details)

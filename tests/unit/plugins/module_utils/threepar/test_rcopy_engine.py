@@ -203,8 +203,8 @@ def test_remote_names_from_the_replication_entity_and_from_showrcopy():
     def showrcopy(name):
         asked.append(name)
         return {'db01': 'db01_r', 'db02': 'db02_r'}
-    client = Client(group_instance('s_failed_over'), [pair_instance('1', 'db01', '7', 'db01_r', entity=True),
-                                                     pair_instance('2', 'db02', '8', reversed_roles=True)])
+    pairs = [pair_instance('1', 'db01', '7', 'db01_r', entity=True), pair_instance('2', 'db02', '8', reversed_roles=True)]
+    client = Client(group_instance('s_failed_over'), pairs)
     group = RcopyInventory(client, remote_names=showrcopy).group('rcg')
     assert group.members == (rp.MemberPair('db01', 'db01_r'), rp.MemberPair('db02', 'db02_r')) and asked == ['rcg']
     # Every remote volume named by SMI-S: no SSH read.
