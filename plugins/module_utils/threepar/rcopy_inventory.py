@@ -92,7 +92,7 @@ def parse_showrcopy_pairs(output, group):
 
 
 class Pair:
-    """One TPD_RemoteStorageSynchronized: its two ends (system, device ID or remote name, path) and its state."""
+    """One TPD_RemoteStorageSynchronized: its two ends (system, device ID, remote name of a ReplicationEntity, path)."""
 
     def __init__(self, inst):
         self.inst = inst
@@ -101,8 +101,7 @@ class Pair:
             path = inst.get(role)
             entity = path is not None and path.classname.lower() == m.REPLICATION_ENTITY.lower()
             self.ends.append({'system': _key(path, 'SystemName'), 'device_id': _key(path, 'DeviceID'), 'path': path,
-                              'name': _strip_prefix(_key(path, 'InstanceID')) if entity else None,
-                              'host': getattr(path, 'host', None)})
+                              'name': _strip_prefix(_key(path, 'InstanceID')) if entity else None})
         self.undiscovered = inst.get('UndiscoveredElement') is not None or any(e['name'] for e in self.ends)
 
 
@@ -119,7 +118,6 @@ class RcopyInventory(Inventory):
         self.group_paths = {}       # group name -> TPD_RemoteReplicationGroup path
         self.sync_paths = {}        # group name -> the group path its TPD_RemoteGroupSynchronized is read from
         self.member_paths = {}      # (group name, local volume) -> TPD_StorageVolume path
-        self.target_systems = {}    # group name -> the peer's TPD_StorageSystem.Name
         self.extra = {}             # group name -> {when_synced, sync_period, remote_names}
         self.unnamed = {}           # group name -> local volumes whose remote volume nobody named
         self._pairs = None
@@ -251,8 +249,6 @@ class RcopyInventory(Inventory):
             local = next(e for e in pair.ends if (e['system'], e['device_id']) in by_device)
             remote = pair.ends[1] if local is pair.ends[0] else pair.ends[0]
             volume = by_device[(local['system'], local['device_id'])]
-            if remote['system'] and group.name not in self.target_systems:
-                self.target_systems[group.name] = remote['system']
             members.append(rp.MemberPair(volume, remote['name']))
             if remote['name'] is None:
                 unnamed.append(volume)
