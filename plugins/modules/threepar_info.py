@@ -117,28 +117,16 @@ query_result:
   type: raw
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
-    HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.module import run_module
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.runner import GATHER, run_info
 
 
 def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+    argument_spec = dict(
         gather=dict(type='list', elements='str', choices=list(GATHER)),
         query=dict(type='str'),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    if not HAS_PYWBEM:
-        module.fail_json(msg=missing_required_lib('pywbem'), exception=PYWBEM_IMPORT_ERROR)
-    try:
-        result = run_info(module)
-    except ThreeparError as exc:
-        module.fail_json(msg=str(exc), **exc.details)
-    module.exit_json(**result)
+    run_module(argument_spec, run_info)
 
 
 if __name__ == '__main__':

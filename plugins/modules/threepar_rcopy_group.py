@@ -357,18 +357,12 @@ diff:
       type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
-    HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import HAS_PARAMIKO, PARAMIKO_IMPORT_ERROR
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.module import run_module
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.rcopy_runner import run_rcopy_group
 
 
 def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+    argument_spec = dict(
         name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         target=dict(type='str'),
@@ -386,16 +380,8 @@ def main():
         wait_timeout=dict(type='int', default=600),
         rcopy_transport=dict(type='str', default='auto', choices=['auto', 'cim', 'cli']),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    if not HAS_PYWBEM:
-        module.fail_json(msg=missing_required_lib('pywbem'), exception=PYWBEM_IMPORT_ERROR)
-    if module.params['rcopy_transport'] == 'cli' and not HAS_PARAMIKO:
-        module.fail_json(msg=missing_required_lib('paramiko'), exception=PARAMIKO_IMPORT_ERROR)
-    try:
-        result = run_rcopy_group(module)
-    except ThreeparError as exc:
-        module.fail_json(msg=str(exc), **exc.details)
-    module.exit_json(**result)
+    run_module(argument_spec, run_rcopy_group,
+               libraries=lambda params: ('paramiko',) if params['rcopy_transport'] == 'cli' else ())
 
 
 if __name__ == '__main__':

@@ -311,11 +311,7 @@ diff:
       type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
-    HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.module import run_module
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.indications import job_indication_argument_spec
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.runner import run_snapshot
 
@@ -323,8 +319,7 @@ STATES = ['present', 'absent', 'restored', 'detached', 'halted']
 
 
 def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+    argument_spec = dict(
         source=dict(type='str'),
         name=dict(type='str'),
         type=dict(type='str', default='virtual', choices=['virtual', 'physical']),
@@ -353,15 +348,7 @@ def main():
         wait_timeout=dict(type='int', default=600),
     )
     argument_spec.update(job_indication_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[('name', 'copies')], required_one_of=[('name', 'copies')])
-    if not HAS_PYWBEM:
-        module.fail_json(msg=missing_required_lib('pywbem'), exception=PYWBEM_IMPORT_ERROR)
-    try:
-        result = run_snapshot(module)
-    except ThreeparError as exc:
-        module.fail_json(msg=str(exc), **exc.details)
-    module.exit_json(**result)
+    run_module(argument_spec, run_snapshot, mutually_exclusive=[('name', 'copies')], required_one_of=[('name', 'copies')])
 
 
 if __name__ == '__main__':

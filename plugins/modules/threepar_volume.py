@@ -184,17 +184,12 @@ diff:
       type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
-    HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.module import run_module
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.runner import run_volume
 
 
 def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+    argument_spec = dict(
         name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         cpg=dict(type='str'),
@@ -205,14 +200,7 @@ def main():
         snap_percent=dict(type='int'),
         force=dict(type='bool', default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    if not HAS_PYWBEM:
-        module.fail_json(msg=missing_required_lib('pywbem'), exception=PYWBEM_IMPORT_ERROR)
-    try:
-        result = run_volume(module)
-    except ThreeparError as exc:
-        module.fail_json(msg=str(exc), **exc.details)
-    module.exit_json(**result)
+    run_module(argument_spec, run_volume)
 
 
 if __name__ == '__main__':

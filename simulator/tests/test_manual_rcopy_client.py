@@ -304,6 +304,14 @@ def test_stop_then_periodic_mode(arrays):
         assert side.group_sync()['WhenSynced'] is not None          # periodic: when the last copy ended
         for pair in side.pairs():
             assert (pair['SyncInterval'], list(pair['SyncPolicy']), pair['Mode'], pair['CopyType']) == (1800, DEFAULT_POLICIES, 3, 2)
+    # each periodic update is a new sync point on both arrays
+    a.cli('setrcopygroup period 1s 3PAR-B rcg')
+    a.cli('startrcopygroup -wait rcg')
+    wait_for(lambda: both_in(a, b, SYNCED), what='Synced in periodic mode')
+    first = [side.group_sync()['WhenSynced'].datetime for side in (a, b)]
+    wait_for(lambda: all(side.group_sync()['WhenSynced'].datetime > when for side, when in zip((a, b), first)),
+             what='WhenSynced moved by a periodic update on both arrays')
+    a.cli('stoprcopygroup -f rcg')
     a.cli('setrcopygroup mode sync 3PAR-B rcg')
     a.cli('startrcopygroup -wait rcg')
     wait_for(lambda: both_in(a, b, SYNCED), what='Synced again')

@@ -15,7 +15,7 @@ import time
 import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, PrivateFormat, PublicFormat
 
 from threepar_sim.control import SimulatorProcess
 
@@ -176,7 +176,7 @@ def converged(play, args, max_requests=4):
 def apply(play, args, expected):
     """The task twice in one playbook: the first takes the ``expected`` steps, the second finds the group converged
     (the methods logged are exactly those of the first run). Returns the first result and the methods."""
-    run = play.run('rcopy_group_twice', args)
+    run = play.run('rcopy_group_twice', args, diff=True)
     first, second = run.result['first'], run.result['second']
     assert first.get('failed') is not True and operations(first) == expected, first
     assert first['changed'] is True
@@ -191,15 +191,6 @@ def apply(play, args, expected):
 CREATE = {'name': GROUP, 'target': '3PAR-B', 'mode': 'sync', 'members': MEMBERS}
 
 
-def test_create_check_mode_invokes_nothing_but_the_capability_read(play_a):
-    run = play_a.run('rcopy_group', CREATE, check=True, diff=True)
-    assert operations(run.result) == ['create', 'create_replica', 'start'] and run.result['changed'] is True
-    assert run.result['actions'][1]['cli'] == 'admitrcopyvv db01 rcg 3PAR-B:db01_r; admitrcopyvv db02 rcg 3PAR-B:db02_r'
-    assert run.methods == GATE
-    assert run.result['diff']['before'] == {}
-    assert run.result['diff']['after']['members'] == MEMBERS and run.result['diff']['after']['role'] == 'Primary'
-
-
 def test_a_refused_create_leaves_nothing(play_a):
     """A mistyped target: CreateGroupReplica is refused after CreateGroup made the volume set, which the module removes
     again, so that db03 can join another group later (test_members_add_and_purge) and a re-run fails the same way."""
@@ -210,9 +201,16 @@ def test_a_refused_create_leaves_nothing(play_a):
         assert run.methods == ['GetSupportedOperations', 'CreateGroup', 'CreateGroupReplica', 'DeleteGroup']
 
 
-def test_create_then_converged(play_a, play_b):
+def test_create_check_mode_then_create_then_converged(play_a, play_b):
+    check = play_a.run('rcopy_group', CREATE, check=True, diff=True)
+    assert operations(check.result) == ['create', 'create_replica', 'start'] and check.result['changed'] is True
+    assert check.result['actions'][1]['cli'] == 'admitrcopyvv db01 rcg 3PAR-B:db01_r; admitrcopyvv db02 rcg 3PAR-B:db02_r'
+    assert check.methods == GATE and check.result['diff']['before'] == {}
     run = play_a.run('rcopy_group', CREATE, diff=True)
     assert run.result.get('failed') is not True, run
+    # What check mode predicted is what the real run reads back.
+    assert check.result['diff']['after'] == run.result['diff']['after']
+    assert run.result['diff']['after']['members'] == MEMBERS and run.result['diff']['after']['role'] == 'Primary'
     assert run.methods == ['GetSupportedOperations', 'CreateGroup', 'CreateGroupReplica', 'ModifyReplicaSynchronization']
     group = run.result['group']
     assert states(group) == ('Primary', 'Synced', 'Synchronized', 'Synchronized', 'Completed')
@@ -272,8 +270,8 @@ def test_failover_on_the_secondary(play_a, play_b):
     args = {'name': GROUP, 'dr_state': 'failed_over'}
     run = play_b.run('rcopy_group', args, check=True, diff=True)
     assert operations(run.result) == ['stop', 'failover'] and run.methods == GATE
-    assert run.result['diff']['after']['role'] == 'Primary-Rev'
     first, methods = apply(play_b, args, ['stop', 'failover'])
+    assert run.result['diff']['after'] == first['diff']['after'] and first['diff']['after']['role'] == 'Primary-Rev'
     assert first['actions'][1]['job_state'] == 'Completed' and first['actions'][1]['cli'] == 'setrcopygroup failover rcg'
     group = first['group']
     assert states(group) == ('Primary-Rev', 'Stopped', 'Broken', 'Broken', 'Completed') and group['table_107_row'] == '3b'
@@ -366,6 +364,22 @@ def test_recover_and_restore_after_the_primary_restarts(arrays, play_b):
 
 # ---------------------------------------------------------------- a read-only provider (OS 3.1.x)
 
+def install_key(array, user):
+    """An Ed25519 key pair for ``user``: the public key in the array's authorized_keys, the private key in a file
+    encrypted with a passphrase. Returns (private key path, passphrase)."""
+    key = Ed25519PrivateKey.generate()
+    passphrase = 'Key-Passphrase-%d' % os.getpid()
+    keys_dir = os.path.join(array.proc.data_dir, 'authorized_keys')
+    os.makedirs(keys_dir, exist_ok=True)
+    with open(os.path.join(keys_dir, user), 'w', encoding='utf-8') as handle:
+        handle.write(key.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode('ascii') + '\n')
+    path = os.path.join(array.proc.data_dir, '..', 'id_ed25519_%s' % array.name)
+    with open(path, 'wb') as handle:
+        handle.write(key.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, BestAvailableEncryption(passphrase.encode())))
+    os.chmod(path, 0o600)
+    return os.path.abspath(path), passphrase
+
+
 def commands(array):
     """The 3PAR CLI commands the array ran over SSH (its commands.log)."""
     path = os.path.join(array.proc.data_dir, 'commands.log')
@@ -419,18 +433,27 @@ def test_read_only_provider(arrays, play_a, play_b):
         assert [(x['operation'], x['transport']) for x in run.result['actions']] == [('failover', 'cli')], run.result
         assert run.methods == GATE and [c['command'] for c in commands(b)[seen:]] == ['showrcopy groups rcg']
         # the DR path over SSH, each step verified through CIM (Table 107 rows on this array)
+        # at -vvvv: by password (given as a task argument), then by a key with a passphrase (no password at all)
+        key_path, passphrase = install_key(b, USER)
+        login = {'failed_over': {'ssh_password': PASSWORD},
+                 'recovered': {'ssh_private_key': key_path, 'ssh_private_key_passphrase': passphrase}}
+        leaks = []
         for dr_state, row, cli in (('failed_over', {'3', '3b'}, 'setrcopygroup failover -f -waittask rcg'),
                                    ('recovered', {'7'}, 'setrcopygroup recover -f -waittask rcg'),
                                    ('normal', {'106-synced'}, 'setrcopygroup restore -f -waittask rcg')):
             before = len(commands(b))
-            run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': dr_state, **over_ssh})
+            run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': dr_state, **over_ssh, **login.get(dr_state, {})},
+                             verbosity=4 if dr_state in login else 0, diff=True)
             assert run.result.get('failed') is not True and run.result['table_107']['ok'] is True, run.result
+            leaks += [where for where, text in (('output', run.stdout + run.stderr), ('result', json.dumps(run.result)))
+                      if passphrase in text or "'%s'" % PASSWORD in text or '"%s"' % PASSWORD in text]
             assert run.result['group']['table_107_row'] in row and all(x['transport'] == 'cli' for x in run.result['actions'])
             assert run.methods == ['GetSupportedOperations'] and cli in [c['command'] for c in commands(b)[before:]]
         run = play_b.run('rcopy_group', {'name': GROUP, 'dr_state': 'normal', **over_ssh})
         assert run.result['changed'] is False and run.methods == [], run.result
         logged = json.dumps(commands(b)) + json.dumps(b.requests())
-        assert PASSWORD not in logged and all(c['status'] == 0 for c in commands(b)[-3:])
+        assert PASSWORD not in logged and passphrase not in logged and all(c['status'] == 0 for c in commands(b)[-3:])
+        assert leaks == []
         assert peer_group(b)['role'] == 'Secondary' and peer_group(a)['role'] == 'Primary'
     finally:
         b.proc.stop()

@@ -6,16 +6,13 @@ import pytest
 VOL = {'name': 'itvol', 'cpg': 'FC_r5', 'size': '512MiB', 'snap_cpg': 'FC_r5', 'snap_percent': 20}
 
 
-def test_create_check_mode_plans_and_invokes_nothing(play):
-    run = play.run('volume', VOL, check=True, diff=True)
-    assert run.result['changed'] is True
-    assert run.result['actions'] == [{'operation': 'create volume', 'target': 'itvol', 'method': 'CreateOrModifyElementFromStoragePool'}]
-    assert run.result['diff']['before'] == {} and run.result['diff']['after']['size'] == '512MiB'
-    assert run.methods == []
-
-
-def test_create(play):
-    """The snapshot space goes in a StorageSetting made by CreateSetting and passed by reference (M312 p32)."""
+def test_create_check_mode_then_create(play):
+    """Check mode plans and invokes nothing, and its diff.after is what the real run then reads back. The snapshot space
+    goes in a StorageSetting made by CreateSetting and passed by reference (M312 p32)."""
+    check = play.run('volume', VOL, check=True, diff=True)
+    assert check.result['changed'] is True
+    assert check.result['actions'] == [{'operation': 'create volume', 'target': 'itvol', 'method': 'CreateOrModifyElementFromStoragePool'}]
+    assert check.result['diff']['before'] == {} and check.methods == []
     run = play.run('volume', VOL, diff=True)
     assert run.result['changed'] is True, run
     assert run.methods == ['CreateSetting', 'CreateOrModifyElementFromStoragePool']
@@ -24,7 +21,8 @@ def test_create(play):
     volume = run.result['volume']
     assert (volume['size'], volume['cpg'], volume['provisioning'], volume['snap_cpg'], volume['snap_percent']) == \
         ('512MiB', 'FC_r5', 'thin', 'FC_r5', 20)
-    assert run.result['diff']['after']['size'] == '512MiB'
+    assert check.result['diff']['after'] == run.result['diff']['after'] == dict(
+        name='itvol', size='512MiB', provisioning='thin', cpg='FC_r5', snap_cpg='FC_r5', snap_size=None, snap_percent=20)
 
 
 def test_repeat_is_unchanged_and_cheap(play):

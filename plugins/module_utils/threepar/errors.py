@@ -88,6 +88,32 @@ class WaitTimedOut(ThreeparError):
     """wait_timeout passed before a job or copy settled; ``details`` carry the job id and its last state."""
 
 
+# Remote copy: the desired state of a group cannot be reached from here as asked; nothing changed.
+
+class RcopyRequestError(InvalidRequest):
+    """The desired state of a remote-copy group cannot be reached from here as asked; nothing changed."""
+
+
+class RcopyWrongArray(RcopyRequestError):
+    """The operation must be driven from the other array of the group."""
+
+
+class RcopyBusy(RcopyRequestError):
+    """An operation on the group is under way (failing over, recovering, failing back)."""
+
+
+class RcopyPeerUnreachable(RcopyRequestError):
+    """The operation needs the other array, which cannot be reached."""
+
+
+class RcopyRecoverFailed(RcopyRequestError):
+    """A previous recover failed; retrying needs the cause fixed and ``force``."""
+
+
+class RcopyUnknownState(RcopyRequestError):
+    """The array reports a role/status that neither Table 106 nor Table 107 describes."""
+
+
 def scrub(text, secret):
     """Remove a secret from text that may reach a result, a warning or a log."""
     text = '%s' % (text,)

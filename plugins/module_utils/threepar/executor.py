@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner as p
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import RECOUNT
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
 
@@ -22,14 +22,14 @@ JOB_FAILURE_HINTS = {
     'create physical copy': 'The copy is Broken: delete it (state: absent) and create it again.',
     'resync copy': 'The copy is Broken: delete it (state: absent) and create it again.',
     'restore copy': 'The snapshot is Broken: delete it (state: absent); the source keeps its data.',
-    p.RECOUNT: 'The space figures stay as last counted; nothing else changed. Run the task again.',
+    RECOUNT: 'The space figures stay as last counted; nothing else changed. Run the task again.',
 }
 # What the array means by a return code of one method, where it says more than the code's name.
 RETURN_CODE_REASONS = {
-    (p.ATTACH_REPLICA, m.RC_FAILED): 'the target volume is not compatible with the source (size, copies, volume set) or the '
+    (m.ATTACH_REPLICA, m.RC_FAILED): 'the target volume is not compatible with the source (size, copies, volume set) or the '
                                      'source has no snapshot space for the resync snapshot',
-    (p.ATTACH_REPLICA, m.RC_IN_USE): 'the target volume is already a copy of another volume',
-    (p.MODIFY_SYNC, m.RC_FAILED): 'the copy no longer exists (a one-shot copy that finished, or one halted or detached '
+    (m.ATTACH_REPLICA, m.RC_IN_USE): 'the target volume is already a copy of another volume',
+    (m.MODIFY_SYNC, m.RC_FAILED): 'the copy no longer exists (a one-shot copy that finished, or one halted or detached '
                                   'meanwhile) or is Broken',
 }
 STORAGE_CAPABILITIES = 'TPD_StorageCapabilities'
@@ -102,10 +102,10 @@ class Executor:
     def _undo_target_volume(self, action, error):
         """AttachReplica refused: delete the empty target volume this run created for it, so that the refusal leaves
         the array as it was (a re-run would otherwise find an independent volume of that name)."""
-        if action.method != p.ATTACH_REPLICA or action.target not in self._created:
+        if action.method != m.ATTACH_REPLICA or action.target not in self._created:
             return
         try:
-            self._invoke(p.RETURN_TO_POOL, [('TheElement', self._created.pop(action.target))], 'delete', 'volume %s' % action.target)
+            self._invoke(m.RETURN_TO_POOL, [('TheElement', self._created.pop(action.target))], 'delete', 'volume %s' % action.target)
         except ThreeparError as exc:
             error.details['cleanup'] = 'the empty target volume %s could not be deleted: %s' % (action.target, exc)
         else:
@@ -128,7 +128,7 @@ class Executor:
 
     def _remember_target(self, action, out):
         """The path of a volume this run created, for the steps after it (detach, ...): no re-read needed."""
-        out_name = {p.CREATE_REPLICA: 'TargetElement', p.CREATE_OR_MODIFY: 'TheElement'}.get(action.method)
+        out_name = {m.CREATE_REPLICA: 'TargetElement', m.CREATE_OR_MODIFY: 'TheElement'}.get(action.method)
         if out_name and out.get(out_name) is not None:
             self._created[action.target] = out[out_name]
 
@@ -145,20 +145,20 @@ class Executor:
             return Unsupported(verb, what, '%s is not supported by this array for %s' % (action.method, action.operation),
                                'Nothing was changed; use the 3PAR CLI for this operation.', return_code=rc)
         if rc == m.RC_IN_USE:
-            if action.method == p.ATTACH_REPLICA:
+            if action.method == m.ATTACH_REPLICA:
                 return InUse(verb, what, reason, 'Choose another name for the copy.', return_code=rc)
             return InUse(verb, what, '%s: it has copies or a copy is in progress' % reason,
                          'Delete its copies first, or wait for the copy to finish, then run again.', return_code=rc)
         if rc == m.RC_INVALID_PARAMETER:
             hint = ('Check the name (it may be taken) and the values of the task.'
-                    if action.method in (p.CREATE_OR_MODIFY, p.CREATE_REPLICA) else 'Check the values of the task.')
+                    if action.method in (m.CREATE_OR_MODIFY, m.CREATE_REPLICA) else 'Check the values of the task.')
             return InvalidRequest(verb, what, reason, hint, return_code=rc)
         if rc == m.RC_NO_SUCH_VOLUME:
             return NotFound(verb, what, '%s' % reason, 'Check that it exists and is a virtual copy.', return_code=rc)
-        if rc == m.RC_FAILED and action.method == p.MODIFY_SYNC:
+        if rc == m.RC_FAILED and action.method == m.MODIFY_SYNC:
             return CopyBroken(verb, what, reason, 'Run the task again to converge on what the array shows now; a Broken copy must '
                               'be deleted (state: absent) and created again.', return_code=rc)
-        if rc == m.RC_FAILED and action.method == p.CREATE_OR_MODIFY:
+        if rc == m.RC_FAILED and action.method == m.CREATE_OR_MODIFY:
             return MethodFailed(verb, what, '%s: not enough free space in the CPG, or the array refused the change' % reason,
                                 'Check the free space of the CPG (showcpg) and the event log (showeventlog).', return_code=rc)
         return MethodFailed(verb, what, reason, "See the array's event log (showeventlog).", return_code=rc)

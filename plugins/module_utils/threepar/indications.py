@@ -21,7 +21,6 @@ import socket
 import threading
 import uuid
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner as p
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
 
@@ -56,9 +55,9 @@ def job_indication_argument_spec():
 def may_start_job(action, state=None):
     """Whether ``action`` can start a job on the array (return code 4096)."""
     args = action.args or {}
-    if action.method in (p.ATTACH_REPLICA, p.UPDATE_SPACE):
+    if action.method in (m.ATTACH_REPLICA, m.UPDATE_SPACE):
         return True
-    if action.method == p.MODIFY_SYNC:
+    if action.method == m.MODIFY_SYNC:
         operation = args.get('operation')
         if operation in (m.OP_RESTORE, m.OP_START_COPY):
             return True

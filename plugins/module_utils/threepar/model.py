@@ -41,6 +41,38 @@ ID_PREFIXES = ('HP_3PAR:', '3PAR:')
 CPG_ID_PREFIX = 'TPD:CPG:'
 DSP_ID_PREFIX = 'TPD:DSP:'
 
+# Methods of TPD_StorageConfigurationService (local volumes and copies).
+CREATE_OR_MODIFY = 'CreateOrModifyElementFromStoragePool'
+RETURN_TO_POOL = 'ReturnToStoragePool'
+CREATE_REPLICA = 'CreateReplica'
+MODIFY_SYNC = 'ModifySynchronization'
+UPDATE_SPACE = 'UpdateDeltaSnapshotSpace'
+ATTACH_REPLICA = 'AttachReplica'
+
+# Methods of TPD_ReplicationService (remote copy, seed 004) and the Operation values of ModifyReplicaSynchronization
+# (CIM_ReplicationService, DMTF value map): not the ModifySynchronization operations of local copies (OPERATION).
+RS_MODIFY = 'ModifyReplicaSynchronization'
+RS_CREATE_GROUP = 'CreateGroup'
+RS_CREATE_GROUP_REPLICA = 'CreateGroupReplica'
+RS_ADD_MEMBERS = 'AddMembers'
+RS_REMOVE_MEMBERS = 'RemoveMembers'
+RS_DELETE_GROUP = 'DeleteGroup'
+RS_GET_SUPPORTED = 'GetSupportedOperations'
+REPLICATION_SERVICE_CAPABILITIES = 'TPD_ReplicationServiceCapabilities'
+# CIM_ReplicationServiceCapabilities ReplicationType of a remote-copy group by its 3PAR mode.
+REPLICATION_TYPE_BY_MODE = {'sync': 4, 'periodic': 5}    # Synchronous / Asynchronous Mirror Remote
+RS_OP_FAILOVER = 10
+RS_OP_FAILBACK = 11
+RS_OP_RESYNC_REPLICA = 14
+RS_OP_RESUME = 16
+RS_OP_RESET_TO_SYNC = 17
+RS_OP_RESET_TO_ASYNC = 18
+RS_OP_REVERSE_ROLES = 20
+RS_OP_SUSPEND = 22
+RS_OPERATION = {RS_OP_FAILOVER: 'Failover', RS_OP_FAILBACK: 'Failback', RS_OP_RESYNC_REPLICA: 'Resync Replica',
+                RS_OP_RESUME: 'Resume', RS_OP_RESET_TO_SYNC: 'Reset To Sync', RS_OP_RESET_TO_ASYNC: 'Reset To Async',
+                RS_OP_REVERSE_ROLES: 'Reverse Roles', RS_OP_SUSPEND: 'Suspend'}
+
 # Method return codes (MODEL.md "Methods"): UpdateDeltaSnapshotSpace uses 32768 for "no such virtual copy".
 RETURN_CODES = {0: 'Completed', 1: 'Not Supported', 2: 'Unknown', 3: 'Timeout', 4: 'Failed', 5: 'Invalid Parameter',
                 6: 'In Use', 4096: 'Job Started', 4097: 'Size Not Supported',

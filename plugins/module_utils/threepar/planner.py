@@ -1,28 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: smis.threepar contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Desired state + current state (model.ArrayState) -> ordered list of Actions. Pure: no I/O, no clock
+"""Desired state + current state (model.ArrayState) -> a Plan: the ordered Actions and the before/after they imply. Pure: no I/O, no clock
 (the caller passes ``now``). Every refusal is raised here, before anything is invoked, so that a bad
 request changes nothing on the array."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from dataclasses import dataclass, field
-
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import RECOUNT, Action, Plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, NotFound, Unsupported)
-
-CREATE_OR_MODIFY = 'CreateOrModifyElementFromStoragePool'
-RETURN_TO_POOL = 'ReturnToStoragePool'
-CREATE_REPLICA = 'CreateReplica'
-MODIFY_SYNC = 'ModifySynchronization'
-UPDATE_SPACE = 'UpdateDeltaSnapshotSpace'
-ATTACH_REPLICA = 'AttachReplica'
-# The recount of snapshot space (updatesnapspace) invokes a method but changes no data and no configuration.
-RECOUNT = 'recount snapshot space'
-NON_CHANGING_OPERATIONS = frozenset([RECOUNT])
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.model import (
+    ATTACH_REPLICA, CREATE_OR_MODIFY, CREATE_REPLICA, MODIFY_SYNC, RETURN_TO_POOL, UPDATE_SPACE)
 
 VOLUME_STATES = ('present', 'absent')
 COPY_STATES = ('present', 'absent', 'restored', 'detached', 'halted')
@@ -30,33 +21,42 @@ COPY_STATES = ('present', 'absent', 'restored', 'detached', 'halted')
 STATE_KINDS = {'restored': 'virtual', 'detached': 'physical', 'halted': 'physical'}
 
 
-@dataclass
-class Action:
-    """One step of a plan. ``method`` None: a wait for the array, which changes nothing."""
-    operation: str
-    target: str
-    method: object = None
-    args: dict = field(default_factory=dict)
-
-    def as_result(self):
-        return {'operation': self.operation, 'target': self.target, 'method': self.method}
-
-
-def changes(actions):
-    return any(a.method and a.operation not in NON_CHANGING_OPERATIONS for a in actions)
-
-
 # ---------------------------------------------------------------- volumes
 
 def plan_volume(want, state):
     """want: name, state, cpg, size (bytes, as the array allocates it: model.allocated_size), provisioning, snap_cpg,
-    snap_size (bytes), snap_percent, force."""
+    snap_size (bytes), snap_percent, force. The Plan's before/after are volume_diff_view()s."""
     volume = state.volumes.get(want['name'])
     if want['state'] == 'absent':
-        return [] if volume is None else _delete_volume(volume, want.get('force'), state)
+        actions = [] if volume is None else _delete_volume(volume, want.get('force'), state)
+    elif volume is None:
+        actions = _create_volume(want, state)
+    else:
+        actions = _update_volume(want, volume, state)
+    before = volume_diff_view(volume, (state.snap_spaces or {}).get(want['name']))
+    return Plan(actions, before, _volume_after(want, before) if actions else before)
+
+
+def volume_diff_view(volume, space):
+    """What --diff shows of a volume ({} when it does not exist)."""
     if volume is None:
-        return _create_volume(want, state)
-    return _update_volume(want, volume, state)
+        return {}
+    view = m.volume_view(volume, space or m.SnapSpace(volume.name))
+    return dict((k, view.get(k)) for k in ('name', 'size', 'provisioning', 'cpg', 'snap_cpg', 'snap_size', 'snap_percent'))
+
+
+def _volume_after(want, before):
+    if want['state'] == 'absent':
+        return {}
+    after = dict(before) if before else {'name': want['name'], 'provisioning': want.get('provisioning') or 'thin',
+                                         'snap_cpg': None, 'snap_size': None, 'snap_percent': None}
+    for key in ('cpg', 'snap_cpg', 'snap_percent'):
+        if want.get(key) is not None:
+            after[key] = want[key]
+    for key in ('size', 'snap_size'):
+        if want.get(key) is not None:
+            after[key] = m.format_size(want[key])
+    return after
 
 
 def volume_reads(want, state):
@@ -290,6 +290,7 @@ def copy_detail_reads(wants, state):
 
 
 def plan_copies(wants, state, now):
+    """The actions for all the copies of a task; before/after: copy name -> copy_diff_view."""
     names = [w['name'] for w in wants]
     duplicates = sorted(set(n for n in names if names.count(n) > 1))
     if duplicates:
@@ -301,7 +302,62 @@ def plan_copies(wants, state, now):
     if recount:
         # After everything else: the recount sees the snapshots this task created or refreshed.
         actions.append(Action(RECOUNT, ', '.join(recount), UPDATE_SPACE, {'names': recount}))
-    return actions
+    before = dict((w['name'], copy_diff_view(copy_view(state, w))) for w in wants)
+    after = dict((w['name'], _copy_after(w, before[w['name']], actions)) for w in wants)
+    return Plan(actions, before, after)
+
+
+def copy_view(state, want):
+    """The copy a task names, as the module reports it ({} when there is none)."""
+    copy = state.copy_to(want['name'])
+    volume = state.volumes.get(want['name'])
+    if copy is not None:
+        view = m.copy_view(copy, volume)
+    elif volume is not None:
+        # No association: an independent volume now (a finished one-shot copy, a detached or a halted copy).
+        view = {'source': want['source'], 'name': volume.name, 'type': want['type'], 'detached': True, 'copy_of': volume.copy_of,
+                'sync_state': None}
+    else:
+        return {}
+    if want['state'] == 'restored' and copy is not None:
+        view['restore_point'] = want['restore_point'][0].isoformat()
+    return view
+
+
+def copy_diff_view(view):
+    """What --diff shows of a copy_view."""
+    keys = ('source', 'name', 'type', 'resyncable', 'sync_state', 'when_synced', 'read_only', 'detached')
+    return dict((k, view[k]) for k in keys if k in view)
+
+
+# What a copy shows once the steps planned for it are done, by the last step that changes it. Absent: no key.
+AFTER_STEP = {
+    'create virtual copy': {'sync_state': 'Idle', 'when_synced': '(new point in time)', 'read_only': False},
+    'resync copy': {'when_synced': '(new point in time)'},
+    'restore copy': {'sync_state': 'Idle', 'when_synced': '(time the promote completes)'},
+    'detach copy': {'sync_state': None, 'detached': True},
+    'stop copy': {'sync_state': None, 'detached': True},
+}
+
+
+def _copy_after(want, before, actions):
+    """The copy once the planned steps are done, from the steps themselves."""
+    mine = [a for a in actions if a.target == want['name'] and a.method]
+    if not mine and not any(a.target == want['name'] for a in actions):
+        return before
+    if want['state'] == 'absent':
+        return {} if mine else before
+    after = dict(before) if before else {'source': want['source'], 'name': want['name'], 'type': want['type']}
+    for action in mine:
+        if action.operation == 'create physical copy' and action.args['copy_type'] == m.COPY_TYPE_UNSYNC_ASSOC:
+            after.update(resyncable=True, when_synced='(time the copy completes)', sync_state='Frozen', read_only=False)
+        elif action.operation == 'create physical copy':
+            after.update(sync_state=None, detached=True)   # one-shot: the association goes when the copy ends
+        else:
+            after.update(AFTER_STEP.get(action.operation, {}))
+    if want['state'] == 'halted' and any(a.operation == 'wait for copy' for a in actions if a.target == want['name']):
+        after.update(AFTER_STEP['stop copy'])
+    return dict((k, v) for k, v in after.items() if v is not None or k == 'sync_state')
 
 
 def plan_copy(want, state, now):

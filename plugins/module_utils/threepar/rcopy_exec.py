@@ -20,6 +20,7 @@ import time
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import Action
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.executor import follow_job
@@ -29,11 +30,6 @@ try:
     from pywbem import Uint16
 except ImportError:
     pass    # client.HAS_PYWBEM tells the module
-
-GET_SUPPORTED = 'GetSupportedOperations'
-REPLICATION_CAPABILITIES = 'TPD_ReplicationServiceCapabilities'
-# CIM_ReplicationServiceCapabilities ReplicationType of a remote-copy group by its 3PAR mode.
-REPLICATION_TYPE_BY_MODE = {'sync': 4, 'periodic': 5}    # Synchronous / Asynchronous Mirror Remote
 
 # operation -> (verb, object template) for "Failed to <verb> <object>: ..."
 WORDING = {
@@ -79,10 +75,10 @@ TRANSPORTS = ('auto', 'cim', 'cli')
 
 def cli_commands(action, group):
     """The CLI commands that carry out ``action`` without a prompt (create_replica: one admitrcopyvv per member)."""
-    template = CONFIRMED.get(action['operation'])
+    template = CONFIRMED.get(action.operation)
     if template is None:
-        return [c.strip() for c in action['cli'].split(';') if c.strip()]
-    return [template.format(group=group, **(action.get('params') or {}))]
+        return [c.strip() for c in action.cli.split(';') if c.strip()]
+    return [template.format(group=group, **action.args)]
 
 
 def _size_text(size):
@@ -94,21 +90,14 @@ def _size_text(size):
     return '%d bytes' % size
 
 
-def describe(action, group):
-    verb, obj = WORDING.get(action['operation'], (action['operation'], 'remote copy group {group}'))
-    return verb, obj.format(group=group, target=action['target'])
+def describe(operation, target, group):
+    verb, obj = WORDING.get(operation, (operation, 'remote copy group {group}'))
+    return verb, obj.format(group=group, target=target)
 
 
 def action_result(action):
     """What the module reports of one planned action."""
-    code = action.get('operation_code')
-    record = {'operation': action['operation'], 'target': action['target'], 'method': action['method'], 'cli': action['cli'],
-              'operation_code': code}
-    if code is not None:
-        record['operation_name'] = rp.OPERATION_NAMES.get(code)
-    if action.get('transport'):
-        record['transport'] = action['transport']
-    return record
+    return action.as_result(m.RS_OPERATION)
 
 
 class RcopyExecutor:
@@ -137,27 +126,30 @@ class RcopyExecutor:
     # ------------------------------------------------------------ support
 
     def check_supported(self, actions, mode=None):
-        """Ask which ModifyReplicaSynchronization operations the provider supports for the group's mode; refuse the plan,
-        before any change, when one of its actions is not among them (an empty list: remote replication is read-only)."""
+        """Ask which ModifyReplicaSynchronization operations the provider supports for the group's mode and set each
+        action's transport; refuse the plan, before any change, when one of its actions is not among them (an empty
+        list: remote replication is read-only) and the CLI cannot run it. Returns the actions to run: the stop after a
+        create is dropped when the create runs over the CLI, which leaves the group stopped (admitrcopyvv)."""
         if not actions:
-            return
+            return actions
         if not self._asked:
             self._asked = True
             self._ask_supported(mode or self.spec.mode or 'sync')
         for action in actions:
-            code = action['operation_code']
-            by_cim = self.supported is None or bool(self.supported and (code is None or code in self.supported))
+            by_cim = self.supported is None or bool(self.supported and (action.code is None or action.code in self.supported))
             if self.transport == 'cli' or (not by_cim and self.transport == 'auto' and self.cli is not None):
-                action['transport'] = 'cli'
+                action.transport = 'cli'
             elif by_cim:
-                action['transport'] = 'cim'
+                action.transport = 'cim'
             else:
                 raise self._unsupported(action, actions)
+        created_by_cli = any(a.operation == 'create_replica' and a.transport == 'cli' for a in actions)
+        return [a for a in actions if not (created_by_cli and a.args.get('after_create'))]
 
     def _capabilities_path(self):
         """The replication service's capabilities, or None when the provider has no such class (an older one)."""
         try:
-            names = self.client.enumerate_names(REPLICATION_CAPABILITIES, 'the replication service capabilities')
+            names = self.client.enumerate_names(m.REPLICATION_SERVICE_CAPABILITIES, 'the replication service capabilities')
         except ThreeparError:
             return None
         return names[0] if names else None
@@ -166,13 +158,13 @@ class RcopyExecutor:
         """GetSupportedOperations, once per run; ``supported`` stays None when the provider cannot tell."""
         capabilities = self._capabilities_path()
         if capabilities is not None:
-            target, params = capabilities, [('ReplicationType', Uint16(REPLICATION_TYPE_BY_MODE.get(mode, 4)))]
+            target, params = capabilities, [('ReplicationType', Uint16(m.REPLICATION_TYPE_BY_MODE.get(mode, 4)))]
         else:
             self.warnings.append('The SMI-S provider has no %s (an older provider): asking the replication service itself '
-                                 'which operations it supports.' % REPLICATION_CAPABILITIES)
+                                 'which operations it supports.' % m.REPLICATION_SERVICE_CAPABILITIES)
             target, params = self.inventory.replication_service_path(), []
         try:
-            rc, out = self.client.invoke(GET_SUPPORTED, target, params, 'ask', 'the replication service which operations it supports')
+            rc, out = self.client.invoke(m.RS_GET_SUPPORTED, target, params, 'ask', 'the replication service which operations it supports')
         except ThreeparError as exc:
             self.warnings.append('The replication service could not tell which operations it supports (%s); '
                                  'going ahead.' % exc)
@@ -184,22 +176,22 @@ class RcopyExecutor:
         self.supported = set(int(op) for op in (out.get('SupportedOperations') or []))
 
     def _unsupported(self, action, actions):
-        verb, obj = describe(action, self.spec.name)
-        code = action['operation_code']
-        what = '%s (ModifyReplicaSynchronization Operation %d)' % (rp.OPERATION_NAMES.get(code, code), code) \
-            if code is not None else action['method']
+        verb, obj = describe(action.operation, action.target, self.spec.name)
+        code = action.code
+        what = '%s (ModifyReplicaSynchronization Operation %d)' % (m.RS_OPERATION.get(code, code), code) \
+            if code is not None else action.method
         reason = ('the SMI-S provider reports remote replication as read-only (GetSupportedOperations lists no operation)'
                   if not self.supported else 'the SMI-S provider does not support %s' % what)
         if not self.supported:
             reason += ', so it cannot run %s' % what
         if self.transport == 'cim':
             reason += ' (rcopy_transport: cim)'
-        commands = '; '.join(a['cli'] for a in actions)
+        commands = '; '.join(a.cli for a in actions)
         return Unsupported(verb, obj, reason,
                            'Nothing was changed. Run the step on the array CLI instead: %s (whole plan: %s), or let the '
                            'module run it over SSH: rcopy_transport auto (or cli) with SSH set up (ssh_port, and '
-                           'ssh_known_hosts or ssh_host_key_fingerprint).' % (action['cli'], commands),
-                           cli=[a['cli'] for a in actions], unsupported_operation=action['operation'],
+                           'ssh_known_hosts or ssh_host_key_fingerprint).' % (action.cli, commands),
+                           cli=[a.cli for a in actions], unsupported_operation=action.operation,
                            planned_actions=[action_result(a) for a in actions], actions=[], changed=False)
 
     # ------------------------------------------------------------ running the plan
@@ -227,17 +219,17 @@ class RcopyExecutor:
         return self.done
 
     def _perform(self, action):
-        verb, what = describe(action, self.spec.name)
-        if action.get('transport') == 'cli':
+        verb, what = describe(action.operation, action.target, self.spec.name)
+        if action.transport == 'cli':
             for command in cli_commands(action, self.spec.name):
                 self.cli.run(command, verb, what)
             return None
-        if action['operation'] == 'create' and self._volume_set_exists():
+        if action.operation == 'create' and self._volume_set_exists():
             return None     # left by a run that stopped after CreateGroup: reuse it
-        params = getattr(self, '_params_' + action['operation'])(action)
-        rc, out = self.client.invoke(action['method'], self.inventory.replication_service_path(), params, verb, what)
+        params = getattr(self, '_params_' + action.operation)(action)
+        rc, out = self.client.invoke(action.method, self.inventory.replication_service_path(), params, verb, what)
         rc = int(rc)
-        if action['operation'] == 'create' and out.get('ReplicationGroup') is not None:
+        if action.operation == 'create' and out.get('ReplicationGroup') is not None:
             self._vvset = out['ReplicationGroup']
         if rc == m.RC_JOB_STARTED:
             return self._follow_job(action, out.get('Job'), verb, what)
@@ -247,10 +239,10 @@ class RcopyExecutor:
 
     def _return_code_error(self, rc, action, verb, what):
         reason = 'the array returned %d (%s)' % (rc, m.RETURN_CODES.get(rc, 'vendor specific'))
-        cli = 'On the array: %s.' % action['cli']
-        details = {'return_code': rc, 'cli': action['cli']}
+        cli = 'On the array: %s.' % action.cli
+        details = {'return_code': rc, 'cli': action.cli}
         if rc == m.RC_NOT_SUPPORTED:
-            return Unsupported(verb, what, '%s: the SMI-S provider does not support %s here' % (reason, action['method']),
+            return Unsupported(verb, what, '%s: the SMI-S provider does not support %s here' % (reason, action.method),
                                'Use the 3PAR CLI for this step. ' + cli, **details)
         if rc == m.RC_IN_USE:
             return InUse(verb, what, '%s: the group is started or an operation on it is under way' % reason,
@@ -261,7 +253,7 @@ class RcopyExecutor:
             pairs = ' (pairs: %s)' % pairs
         if rc == m.RC_INVALID_PARAMETER:
             if pairs:
-                target = (action.get('params') or {}).get('remote_system') or self.spec.target
+                target = action.args.get('remote_system') or self.spec.target
                 return InvalidRequest(verb, what, '%s: the array refused to pair the volumes with target %s%s' % (
                                       reason, target, pairs),
                                       'Check that the target name is a remote-copy target of this array (showrcopy targets) '
@@ -274,10 +266,9 @@ class RcopyExecutor:
 
     def _pairs_text(self, action):
         """'db01 (10 GiB) -> db01_r, ...' for the actions that pair volumes; '' for the others."""
-        params = action.get('params') or {}
-        members = params.get('members') if action.get('operation') == 'create_replica' else (
-            [params] if action.get('operation') == 'add_member' else None)
-        if not members or not isinstance(members[0], dict):
+        members = action.args.get('members') if action.operation == 'create_replica' else (
+            [action.args] if action.operation == 'add_member' else None)
+        if not members:
             return ''
         volumes = self.inventory.state.volumes or {}
         return ', '.join('%s (%s) -> %s' % (p['volume'], _size_text(getattr(volumes.get(p['volume']), 'size', None)),
@@ -287,18 +278,19 @@ class RcopyExecutor:
         """The group's first replica was refused right after this run created its volume set (or, by the CLI, the empty group):
         remove it again, so that a failed create leaves nothing that holds the volumes (no other group could take them,
         and they could not be deleted)."""
-        if action['operation'] != 'create_replica' or not any(d['operation'] == 'create' for d in self.done):
+        if action.operation != 'create_replica' or not any(d['operation'] == 'create' for d in self.done):
             return
-        verb, what = describe({'operation': 'delete', 'target': self.spec.name}, self.spec.name)
+        verb, what = describe('delete', self.spec.name, self.spec.name)
+        delete = Action('delete', self.spec.name, m.RS_DELETE_GROUP, cli=CONFIRMED['delete'].format(group=self.spec.name))
         try:
-            if action.get('transport') == 'cli':
-                self.cli.run(CONFIRMED['delete'].format(group=self.spec.name), verb, what)
+            if action.transport == 'cli':
+                self.cli.run(delete.cli, verb, what)
             else:
                 path = self._vvset or vvset_path(self.spec.name, self.client.namespace)
-                rc, dummy = self.client.invoke(rp.DELETE_GROUP, self.inventory.replication_service_path(),
+                rc, dummy = self.client.invoke(delete.method, self.inventory.replication_service_path(),
                                                [('ReplicationGroup', path)], verb, what)
                 if int(rc) != m.RC_OK:
-                    raise self._return_code_error(int(rc), {'cli': CONFIRMED['delete'].format(group=self.spec.name)}, verb, what)
+                    raise self._return_code_error(int(rc), delete, verb, what)
         except ThreeparError as exc:
             error.details['cleanup'] = 'the group %s this run began could not be removed: %s' % (self.spec.name, exc)
         else:
@@ -320,8 +312,8 @@ class RcopyExecutor:
 
     def _follow_job(self, action, job_path, verb, what):
         return follow_job(self, job_path, verb, what, self.remaining(),
-                          JOB_FAILURE_HINTS.get(action['operation'], "See the array's event log (showeventlog)."),
-                          cli=action['cli'])
+                          JOB_FAILURE_HINTS.get(action.operation, "See the array's event log (showeventlog)."),
+                          cli=action.cli)
 
     def wait_for_rows(self, group, side, dr_state, replication):
         """Poll the group's state (PropertyList) until it matches a done row of Table 107 for ``dr_state``; a failure
@@ -358,10 +350,10 @@ class RcopyExecutor:
         return paths
 
     def _params_create(self, action):
-        return [('GroupName', self.spec.name), ('Members', self.volumes(action['params']['members']))]
+        return [('GroupName', self.spec.name), ('Members', self.volumes(action.args['members']))]
 
     def _params_create_replica(self, action):
-        params = action['params']
+        params = action.args
         members = params['members']
         return [('SourceGroup', self._vvset or vvset_path(self.spec.name, self.client.namespace)),
                 ('TargetSystemName', params['remote_system']),
@@ -374,16 +366,16 @@ class RcopyExecutor:
         return [('ReplicationGroup', self._group())]
 
     def _params_add_member(self, action):
-        params = action['params']
+        params = action.args
         return [('Members', self.volumes([params['volume']])), ('ReplicationGroup', self._group()),
                 ('TargetElementNames', [params['remote_volume']])]
 
     def _params_remove_member(self, action):
-        return [('Members', self.volumes([action['params']['volume']])), ('ReplicationGroup', self._group())]
+        return [('Members', self.volumes([action.args['volume']])), ('ReplicationGroup', self._group())]
 
     def _modify(self, action):
-        params = [('Operation', Uint16(action['operation_code'])), ('Synchronization', self._group())]
-        if action['operation'] == 'recover' and self.spec.force:
+        params = [('Operation', Uint16(action.code)), ('Synchronization', self._group())]
+        if action.operation == 'recover' and self.spec.force:
             params.append(('Force', True))
         return params
 

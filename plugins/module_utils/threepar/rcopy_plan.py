@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: smis.threepar contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Remote-copy groups: desired state + current state -> ordered list of actions. Pure: no I/O, no clock.
+"""Remote-copy groups: desired state + current state -> a Plan (actions, before, after). Pure: no I/O, no clock.
 
 The meaning of a group's state comes from the HP 3PAR CIM API reference (InForm OS 3.1.1, Table 106
 for normal operation, Table 107 for disaster recovery; seed 004). Two tables below hold all of it:
@@ -19,10 +19,10 @@ The DR path (design section 6) is always driven from the DR array, the group's c
     normal --failover (10)--> failed_over --recover (14)--> recovered --restore (11)--> normal
     recovered --reverse (20)--> normal with the roles swapped for good (role: primary on the DR array)
 
-Every action is a dict: ``operation`` (readable name), ``target`` (group or volume), ``method`` (CIM
-method of TPD_ReplicationService), ``cli`` (what an operator would type on the array),
-``operation_code`` (ModifyReplicaSynchronization Operation, None for the other methods) and ``params``
-(what the executor needs besides the group).
+Every action is an action.Action: ``operation`` (readable name), ``target`` (group or volume), ``method`` (CIM
+method of TPD_ReplicationService), ``cli`` (what an operator would type on the array), ``code``
+(ModifyReplicaSynchronization Operation, None for the other methods) and ``args`` (what the executor needs
+besides the group).
 
 Members: a pair is ``volume`` (on the array the module talks to) and ``remote_volume`` (on the target
 array, None when nobody named it). The inventory orients each TPD_RemoteStorageSynchronized by which end is a
@@ -34,48 +34,29 @@ __metaclass__ = type
 
 from dataclasses import dataclass, field
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest
-
-# ----------------------------------------------------------------------------- CIM numbers
-
-MODIFY = 'ModifyReplicaSynchronization'
-CREATE_GROUP = 'CreateGroup'
-CREATE_GROUP_REPLICA = 'CreateGroupReplica'
-ADD_MEMBERS = 'AddMembers'
-REMOVE_MEMBERS = 'RemoveMembers'
-DELETE_GROUP = 'DeleteGroup'
-
-# CIM_ReplicationService.ModifyReplicaSynchronization Operation (DMTF value map).
-OP_FAILOVER = 10
-OP_FAILBACK = 11
-OP_RESYNC_REPLICA = 14
-OP_RESUME = 16
-OP_RESET_TO_SYNC = 17
-OP_RESET_TO_ASYNC = 18
-OP_REVERSE_ROLES = 20
-OP_SUSPEND = 22
-OPERATION_NAMES = {OP_FAILOVER: 'Failover', OP_FAILBACK: 'Failback', OP_RESYNC_REPLICA: 'Resync Replica',
-                   OP_RESUME: 'Resume', OP_RESET_TO_SYNC: 'Reset To Sync', OP_RESET_TO_ASYNC: 'Reset To Async',
-                   OP_REVERSE_ROLES: 'Reverse Roles', OP_SUSPEND: 'Suspend'}
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import Action, Plan
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
+    RcopyBusy, RcopyPeerUnreachable, RcopyRecoverFailed, RcopyRequestError, RcopyUnknownState, RcopyWrongArray)
 
 # The group operations: readable name -> (method, Operation, CLI template).
 OPERATIONS = {
-    'create': (CREATE_GROUP, None, 'creatercopygroup {group} {target}:{mode}'),
-    'create_replica': (CREATE_GROUP_REPLICA, None, '{admit}'),
-    'delete': (DELETE_GROUP, None, 'removercopygroup {group}'),
-    'add_member': (ADD_MEMBERS, None, 'admitrcopyvv {volume} {group} {target}:{remote_volume}'),
-    'remove_member': (REMOVE_MEMBERS, None, 'dismissrcopyvv {volume} {group}'),
-    'start': (MODIFY, OP_RESUME, 'startrcopygroup {group}'),
-    'stop': (MODIFY, OP_SUSPEND, 'stoprcopygroup {group}'),
-    'set_mode': (MODIFY, None, 'setrcopygroup mode {mode} {target} {group}'),
-    'failover': (MODIFY, OP_FAILOVER, 'setrcopygroup failover {group}'),
-    'recover': (MODIFY, OP_RESYNC_REPLICA, 'setrcopygroup recover {group}'),
-    'restore': (MODIFY, OP_FAILBACK, 'setrcopygroup restore {group}'),
-    'reverse': (MODIFY, OP_REVERSE_ROLES, 'setrcopygroup reverse {group}'),
+    'create': (m.RS_CREATE_GROUP, None, 'creatercopygroup {group} {target}:{mode}'),
+    'create_replica': (m.RS_CREATE_GROUP_REPLICA, None, '{admit}'),
+    'delete': (m.RS_DELETE_GROUP, None, 'removercopygroup {group}'),
+    'add_member': (m.RS_ADD_MEMBERS, None, 'admitrcopyvv {volume} {group} {target}:{remote_volume}'),
+    'remove_member': (m.RS_REMOVE_MEMBERS, None, 'dismissrcopyvv {volume} {group}'),
+    'start': (m.RS_MODIFY, m.RS_OP_RESUME, 'startrcopygroup {group}'),
+    'stop': (m.RS_MODIFY, m.RS_OP_SUSPEND, 'stoprcopygroup {group}'),
+    'set_mode': (m.RS_MODIFY, None, 'setrcopygroup mode {mode} {target} {group}'),
+    'failover': (m.RS_MODIFY, m.RS_OP_FAILOVER, 'setrcopygroup failover {group}'),
+    'recover': (m.RS_MODIFY, m.RS_OP_RESYNC_REPLICA, 'setrcopygroup recover {group}'),
+    'restore': (m.RS_MODIFY, m.RS_OP_FAILBACK, 'setrcopygroup restore {group}'),
+    'reverse': (m.RS_MODIFY, m.RS_OP_REVERSE_ROLES, 'setrcopygroup reverse {group}'),
 }
 
 # Mode change: periodic is 3PAR's asynchronous mode.
-MODE_OPERATIONS = {'sync': OP_RESET_TO_SYNC, 'periodic': OP_RESET_TO_ASYNC}
+MODE_OPERATIONS = {'sync': m.RS_OP_RESET_TO_SYNC, 'periodic': m.RS_OP_RESET_TO_ASYNC}
 
 # ----------------------------------------------------------------------------- vocabulary
 
@@ -204,6 +185,8 @@ TABLE_107 = (
     Row('106-synced', S, 'Secondary', 'Synced', 'Synchronized', 'Synchronized', 'Completed', 'normal operation'),
     Row('106-stopped', P, 'Primary', 'Stopped', 'Inactive', 'Frozen', 'Dormant', 'replication stopped'),
     Row('106-stopped', S, 'Secondary', 'Stopped', 'Inactive', 'Frozen', 'Dormant', 'replication stopped'),
+    Row('106-new', P, 'Primary', 'New', 'Initialized', 'ResyncInProgress', 'Requires Activate', 'made, never started'),
+    Row('106-new', S, 'Secondary', 'New', 'Initialized', 'ResyncInProgress', 'Requires Activate', 'made, never started'),
     Row('1', S, 'Secondary', 'Stopped', 'Broken', 'Broken', 'Completed', 'the primary array went down'),
     Row('2', S, 'Primary-Rev', 'Stopped', 'FailedOver', 'Broken', 'Failing over', 'failover issued on the secondary'),
     Row('3', S, 'Primary-Rev', 'Stopped', 'FailedOver', 'Broken', 'Completed', 'failover done'),
@@ -229,8 +212,8 @@ ROWS = dict(((r.ref, r.side), r) for r in TABLE_107)
 EXPECTED = {
     (P, 'normal', 'started'): {'done': ('106-synced', '15'), 'pending': ('14',), 'failed': ('16',)},
     (S, 'normal', 'started'): {'done': ('106-synced', '12'), 'pending': ('11',), 'failed': ('13',)},
-    (P, 'normal', 'stopped'): {'done': ('106-stopped',), 'pending': (), 'failed': ()},
-    (S, 'normal', 'stopped'): {'done': ('106-stopped',), 'pending': (), 'failed': ()},
+    (P, 'normal', 'stopped'): {'done': ('106-stopped', '106-new'), 'pending': (), 'failed': ()},
+    (S, 'normal', 'stopped'): {'done': ('106-stopped', '106-new'), 'pending': (), 'failed': ()},
     (P, 'failed_over', None): {'done': ('4', '10'), 'pending': (), 'failed': ()},
     (S, 'failed_over', None): {'done': ('3', '3b'), 'pending': ('2',), 'failed': ('1',)},
     (P, 'recovered', None): {'done': ('9',), 'pending': ('6',), 'failed': ('10',)},
@@ -360,32 +343,6 @@ class GroupState:
                 'peer_reachable': self.peer_reachable, 'recover_failed': self.recover_failed}
 
 
-# ----------------------------------------------------------------------------- errors
-
-class RcopyRequestError(InvalidRequest):
-    """The desired state of a remote-copy group cannot be reached from here as asked; nothing changed."""
-
-
-class RcopyWrongArray(RcopyRequestError):
-    """The operation must be driven from the other array of the group."""
-
-
-class RcopyBusy(RcopyRequestError):
-    """An operation on the group is under way (failing over, recovering, failing back)."""
-
-
-class RcopyPeerUnreachable(RcopyRequestError):
-    """The operation needs the other array, which cannot be reached."""
-
-
-class RcopyRecoverFailed(RcopyRequestError):
-    """A previous recover failed; retrying needs the cause fixed and ``force``."""
-
-
-class RcopyUnknownState(RcopyRequestError):
-    """The array reports a role/status that neither Table 106 nor Table 107 describes."""
-
-
 # ----------------------------------------------------------------------------- planning
 
 @dataclass
@@ -430,17 +387,85 @@ class _Plan:
         if operation == 'create_replica':
             fields['admit'] = '; '.join(OPERATIONS['add_member'][2].format(**dict(fields, **m))
                                         for m in params['members'])
-        action = {'operation': operation, 'target': target or self.spec.name, 'method': method,
-                  'cli': cli.format(**fields), 'operation_code': code, 'params': params}
-        self.actions.append(action)
+        self.actions.append(Action(operation, target or self.spec.name, method, params, cli=cli.format(**fields), code=code))
 
 
 def plan_group(spec, current):
-    """The ordered actions that take the group from ``current`` (GroupState) to ``spec`` (GroupSpec or
-    the module's params dict). Raises an RcopyRequestError, before anything is invoked, when that
-    cannot be done from this array."""
+    """The Plan that takes the group from ``current`` (GroupState) to ``spec`` (GroupSpec or the module's params
+    dict): its actions, the group before and after them (group_diff_view) and, as ``expect``, the (side, dr_state,
+    replication) whose Table 107 row the run then waits for (None: nothing to check). Raises an RcopyRequestError,
+    before anything is invoked, when that cannot be done from this array."""
     if isinstance(spec, dict):
         spec = GroupSpec.from_params(spec)
+    actions = _actions(spec, current)
+    expect = expected_state(spec, current, actions)
+    before = group_diff_view(current)
+    return Plan(actions, before, _group_after(spec, current, actions, expect) if actions else before, expect)
+
+
+DIFF_KEYS = ('name', 'target', 'mode', 'members', 'role', 'status', 'side', 'dr_state', 'replication')
+# What the array the module talks to reports once the group reached (side, dr_state) (Tables 106, 107).
+ROLE_OF = {('primary', 'normal'): 'Primary', ('secondary', 'normal'): 'Secondary',
+           ('secondary', 'failed_over'): 'Primary-Rev', ('secondary', 'recovered'): 'Primary-Rev',
+           ('primary', 'failed_over'): 'Secondary-Rev', ('primary', 'recovered'): 'Secondary-Rev'}
+
+
+def group_diff_view(group):
+    """What --diff shows of a group ({} when it does not exist)."""
+    if group is None or not group.exists:
+        return {}
+    return {'name': group.name, 'target': group.target, 'mode': group.mode,
+            'members': [{'volume': p.volume, 'remote_volume': p.remote_volume} for p in group.members],
+            'role': group.role, 'status': group.status, 'side': group.side, 'dr_state': group.dr_state,
+            'replication': 'started' if group.running else 'stopped'}
+
+
+def expected_state(spec, current, actions):
+    """(side, dr_state, replication) the group should report on this array after ``actions``; None when there is
+    nothing to check (deleted, or an SLD backup group)."""
+    if spec.state == 'absent' or current.status == 'Backup':
+        return None
+    if not current.exists:
+        return 'primary', 'normal', 'stopped' if spec.replication == 'stopped' else 'started'
+    side, dr_now = meaning(current.role, current.status, current.progress_status) or (current.side, current.dr_state)
+    want_dr = spec.dr_state or dr_now
+    if want_dr != 'normal':
+        return spec.role or side, want_dr, None
+    operations = [a.operation for a in actions]
+    if dr_now != 'normal' or 'start' in operations:
+        replication = 'started'
+    elif 'stop' in operations:
+        replication = 'stopped'
+    else:
+        replication = 'started' if current.running else 'stopped'
+    return spec.role or side, 'normal', replication
+
+
+def _group_after(spec, current, actions, expect):
+    if spec.state == 'absent':
+        return {}
+    before = group_diff_view(current)
+    after = dict(before) if before else {'name': spec.name, 'target': spec.target, 'mode': spec.mode or 'sync'}
+    members = dict((p['volume'], p['remote_volume']) for p in after.get('members') or [])
+    for action in actions:
+        if action.operation == 'create_replica':
+            members = dict((p['volume'], p['remote_volume']) for p in action.args['members'])
+        elif action.operation == 'add_member':
+            members[action.args['volume']] = action.args['remote_volume']
+        elif action.operation == 'remove_member':
+            members.pop(action.args['volume'], None)
+        elif action.operation == 'set_mode':
+            after['mode'] = action.args['mode']
+    after['members'] = [{'volume': v, 'remote_volume': members[v]} for v in sorted(members)]
+    if expect is not None:
+        side, dr_state, replication = expect
+        running = replication == 'started' if dr_state == 'normal' else dr_state == 'recovered'
+        after.update(side=side, dr_state=dr_state, role=ROLE_OF[(side, dr_state)], replication='started' if running else 'stopped',
+                     status='Synced' if running else 'Stopped')
+    return after
+
+
+def _actions(spec, current):
     _validate(spec)
     plan = _Plan(spec, current)
     if spec.state == 'absent':
@@ -519,6 +544,10 @@ def _create(plan):
     plan.add('create_replica', members=members, remote_system=spec.target, mode=spec.mode or 'sync')
     if spec.replication != 'stopped':
         plan.add('start')
+    else:
+        # CreateGroupReplica starts the initial copy (MODEL.md); the CLI's admitrcopyvv leaves the group stopped, so
+        # the executor drops this step when the create runs over the CLI.
+        plan.add('stop', after_create=True)
 
 
 def _check_target(spec, current):

@@ -18,6 +18,7 @@ except ImportError:
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import indications
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import changes
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.executor import Executor
@@ -52,8 +53,7 @@ def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_
         executor.run(actions)
     except ThreeparError as exc:
         exc.details.setdefault('actions', executor.done)
-        exc.details.setdefault('changed', any(step['method'] and step['operation'] not in planner.NON_CHANGING_OPERATIONS
-                                              for step in executor.done))
+        exc.details.setdefault('changed', changes(executor.done))
         raise
     finally:
         if events is not None:
@@ -62,7 +62,7 @@ def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_
 
 
 def _finish(module, result, actions, before, after, warnings=()):
-    result['changed'] = any(step['method'] and step['operation'] not in planner.NON_CHANGING_OPERATIONS for step in actions)
+    result['changed'] = changes(actions)
     result['actions'] = actions
     if module._diff:  # pylint: disable=protected-access
         result['diff'] = {'before': before, 'after': after}
@@ -85,27 +85,6 @@ def volume_want(params):
             'snap_percent': params.get('snap_percent'), 'force': params.get('force')}
 
 
-def _volume_diff_view(volume, space):
-    if volume is None:
-        return {}
-    view = m.volume_view(volume, space or m.SnapSpace(volume.name))
-    return dict((k, view.get(k)) for k in ('name', 'size', 'provisioning', 'cpg', 'snap_cpg', 'snap_size', 'snap_percent'))
-
-
-def _predicted_volume(want, before):
-    if want['state'] == 'absent':
-        return {}
-    after = dict(before) if before else {'name': want['name'], 'provisioning': want.get('provisioning') or 'thin',
-                                         'snap_cpg': None, 'snap_size': None, 'snap_percent': None}
-    for key in ('cpg', 'snap_cpg', 'snap_percent'):
-        if want.get(key) is not None:
-            after[key] = want[key]
-    for key in ('size', 'snap_size'):
-        if want.get(key) is not None:
-            after[key] = m.format_size(want[key])
-    return after
-
-
 def run_volume(module, conn=None):
     want = volume_want(module.params)
     if want['snap_percent'] is not None and not 0 <= want['snap_percent'] <= 100:
@@ -115,18 +94,17 @@ def run_volume(module, conn=None):
     inventory = Inventory(client)
     state = inventory.read('volumes', 'allocations', 'snap_spaces')
     state = inventory.read(*planner.volume_reads(want, state))
-    actions = planner.plan_volume(want, state)
+    plan = planner.plan_volume(want, state)
+    done, dummy, warnings, dummy = _perform(module, client, inventory, plan.actions)
     name = want['name']
-    before = _volume_diff_view(state.volumes.get(name), state.snap_spaces.get(name))
-    done, dummy, warnings, dummy = _perform(module, client, inventory, actions)
-    if module.check_mode or not actions:
-        after = _predicted_volume(want, before) if actions else before
-        volume = m.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if not actions or want['state'] == 'present' else {}
+    if module.check_mode or not plan.actions:
+        after = plan.after
+        volume = m.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if not plan.actions or want['state'] == 'present' else {}
     else:
         state = inventory.refresh('volumes', 'allocations', 'snap_spaces')
         volume = m.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if name in state.volumes else {}
-        after = _volume_diff_view(state.volumes.get(name), state.snap_spaces.get(name))
-    return _finish(module, {'volume': volume}, done, before, after, warnings)
+        after = planner.volume_diff_view(state.volumes.get(name), state.snap_spaces.get(name))
+    return _finish(module, {'volume': volume}, done, plan.before, after, warnings)
 
 
 # ---------------------------------------------------------------- threepar_snapshot
@@ -145,55 +123,6 @@ def copy_wants(params):
         want['restore_point'] = _parse(m.parse_point_in_time, want['restore_point'], 'restore_point', 'copy %s' % want['name'])
         wants.append(want)
     return wants
-
-
-def _copy_view(state, want):
-    copy = state.copy_to(want['name'])
-    volume = state.volumes.get(want['name'])
-    if copy is not None:
-        view = m.copy_view(copy, volume)
-    elif volume is not None:
-        # No association: an independent volume now (a finished one-shot copy, a detached or a halted copy).
-        view = {'source': want['source'], 'name': volume.name, 'type': want['type'], 'detached': True, 'copy_of': volume.copy_of,
-                'sync_state': None}
-    else:
-        return {}
-    if want['state'] == 'restored' and copy is not None:
-        view['restore_point'] = want['restore_point'][0].isoformat()
-    return view
-
-
-def _copy_diff_view(view):
-    keys = ('source', 'name', 'type', 'resyncable', 'sync_state', 'when_synced', 'read_only', 'detached')
-    return dict((k, view[k]) for k in keys if k in view)
-
-
-# What a copy shows once the steps planned for it are done, by the last step that changes it. Absent: no key.
-AFTER_STEP = {
-    'create virtual copy': {'sync_state': 'Idle', 'when_synced': '(new point in time)', 'read_only': False},
-    'resync copy': {'when_synced': '(new point in time)'},
-    'restore copy': {'sync_state': 'Idle', 'when_synced': '(time the promote completes)'},
-    'detach copy': {'sync_state': None, 'detached': True},
-    'stop copy': {'sync_state': None, 'detached': True},
-}
-
-
-def _predicted_copy(want, before, actions):
-    """The copy after the planned steps (check mode and --diff), from the plan itself."""
-    mine = [a for a in actions if a.target == want['name'] and a.method]
-    if want['state'] == 'absent':
-        return {} if mine else before
-    after = dict(before) if before else {'source': want['source'], 'name': want['name'], 'type': want['type']}
-    for action in mine:
-        if action.operation == 'create physical copy':
-            resyncable = action.args['copy_type'] == m.COPY_TYPE_UNSYNC_ASSOC
-            after.update(resyncable=resyncable, when_synced='(time the copy completes)',
-                         sync_state='Frozen' if resyncable else None, detached=None if resyncable else True)
-        else:
-            after.update(AFTER_STEP.get(action.operation, {}))
-    if want['state'] == 'halted' and any(a.operation == 'wait for copy' for a in actions if a.target == want['name']):
-        after.update(AFTER_STEP['stop copy'])
-    return dict((k, v) for k, v in after.items() if v is not None or k == 'sync_state')
 
 
 def _check_copy_capabilities(inventory, actions):
@@ -236,23 +165,23 @@ def run_snapshot(module, conn=None):
     state = inventory.read('volumes', 'copies')
     state = inventory.read(*planner.copy_reads(wants, state))
     state = inventory.read_details(planner.copy_detail_reads(wants, state))
-    actions = planner.plan_copies(wants, state, datetime.now(timezone.utc))
+    plan = planner.plan_copies(wants, state, datetime.now(timezone.utc))
+    actions = plan.actions
     gate_warnings = _check_copy_capabilities(inventory, actions)
     state_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
-    before = dict((w['name'], _copy_view(state, w)) for w in wants)
+    views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
     done, jobs_left, warnings, created = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'])
     warnings = gate_warnings + list(warnings)
     if module.check_mode or not actions:
-        views = before
-        after = dict((w['name'], _predicted_copy(w, _copy_diff_view(before[w['name']]), actions)) for w in wants)
+        after = plan.after
     else:
         # One read for all the changes where the methods' answers tell the rest (inventory.after_copy_changes).
         state = inventory.after_copy_changes(_performed(actions, done), created)
         if any(step['operation'] == planner.RECOUNT for step in done):
             state = inventory.refresh('allocations')    # the space the recount found (SpaceConsumed)
-        views = dict((w['name'], _copy_view(state, w)) for w in wants)
-        after = dict((n, _copy_diff_view(v)) for n, v in views.items())
-    before = dict((n, _copy_diff_view(v)) for n, v in before.items())
+        views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
+        after = dict((n, planner.copy_diff_view(v)) for n, v in views.items())
+    before = plan.before
     for want, reason in _restores_not_due(wants, state_before, actions):
         views[want['name']] = dict(views[want['name']], restore=reason)
     result = {'copies': [views[w['name']] for w in wants], 'jobs': jobs_left}

@@ -114,6 +114,7 @@ class RemoteCopy:
         self.due = set()              # ids of group jobs whose time is up, waiting for the link thread
         self.in_flight = set()
         self.last_replicated = {}     # group name -> clock of the last periodic replication
+        self.periodic_sent = {}       # peer -> groups whose periodic update the last heartbeat to it carried
         state.rcopy_job_due = self.job_due
         for vvset in state.vvsets.values():      # saved before volume sets had an ID
             if vvset.id is None:
@@ -469,6 +470,9 @@ class RemoteCopy:
     def _absorb_generations(self, group, generations):
         if not generations or group.role in SOURCE_ROLES:
             return
+        if group.mode == 'periodic':
+            group.when_synced = utcnow()
+            self.touch(group)
         for pair in group.pairs:
             vol = self.state.volumes.get(pair[0])
             if vol is not None and pair[0] in generations and vol.write_generation != generations[pair[0]]:
@@ -491,14 +495,28 @@ class RemoteCopy:
     def hello_payload(self, peer):
         """What this array tells its peer each heartbeat: its roles, and the writes to replicate."""
         groups = [g for g in self.state.rcgroups.values() if g.target == peer]
+        due = [g for g in groups if self._replication_due(g)]
+        # The periodic updates in this payload: a new sync point (WhenSynced) once the peer has them.
+        self.periodic_sent[peer] = [g.name for g in due if g.mode == 'periodic']
         return {'op': 'hello', 'from': self.state.name, 'system': self.system_name,
                 'roles': {g.name: g.role for g in groups},
-                'generations': {g.name: self._generations_for_peer(g) for g in groups if self._replication_due(g)}}
+                'generations': {g.name: self._generations_for_peer(g) for g in due}}
+
+    def _periodic_synced(self, names):
+        """A periodic update reached the peer: WhenSynced moves to now (M311 Table 110: the end of the last copy)."""
+        for name in names:
+            group = self.state.rcgroups.get(name)
+            if group is not None and group.running and group.action is None:
+                group.when_synced = utcnow()
+                self.touch(group)
 
     def link_result(self, peer, answer):
         """Link thread, under the lock: the outcome of a heartbeat (answer None: the peer did not answer)."""
         was = self.link_state.get(peer)
         self.link_state[peer] = answer is not None
+        sent = self.periodic_sent.pop(peer, [])
+        if answer is not None:
+            self._periodic_synced(sent)
         groups = [g for g in self.state.rcgroups.values() if g.target == peer]
         if answer is None:
             if was is not False:
@@ -546,7 +564,9 @@ class RemoteCopy:
             raise ValueError('a peer message needs "op"')
         if body['op'] == 'hello':
             self._absorb_hello(body, reconnected=self.link_state.get(body.get('from')) is not True)
-            return dict(self.hello_payload(body.get('from')), ok=True)
+            answer = dict(self.hello_payload(body.get('from')), ok=True)
+            self._periodic_synced(self.periodic_sent.pop(body.get('from'), []))     # it travels back in this answer
+            return answer
         handler = getattr(self, '_on_' + body['op'].replace('-', '_'), None)
         if handler is None:
             raise ValueError('unknown peer operation %s' % body['op'])

@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import Action, changes
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, NotFound, Unsupported)
 
@@ -51,8 +52,9 @@ def want_copy(**kw):
     return want
 
 
-def steps(actions):
-    return [(a.operation, a.target, a.method) for a in actions]
+def steps(plan):
+    """(operation, target, method) of a Plan's or a list's actions."""
+    return [(a.operation, a.target, a.method) for a in getattr(plan, 'actions', plan)]
 
 
 CREATE_V = ('create virtual copy', 'snap1', 'CreateReplica')
@@ -245,8 +247,8 @@ def test_plan_copies_in_order_and_rejects_duplicates():
 
 
 def test_recount_changes_nothing():
-    actions = planner.plan_copies([want_copy(update_space=True)], array([copy('virtual', m.SS_IDLE)]), NOW)
-    assert steps(actions) == [RECOUNT] and not planner.changes(actions)
+    plan = planner.plan_copies([want_copy(update_space=True)], array([copy('virtual', m.SS_IDLE)]), NOW)
+    assert steps(plan) == [RECOUNT] and not plan.changes
 
 
 def test_copy_reads_only_what_creation_needs():
@@ -314,7 +316,7 @@ def test_plan_volume_refuses(want, copies, error, text):
 
 
 def test_create_volume_args():
-    action = planner.plan_volume(want_volume(name='new', provisioning='full', snap_cpg='SSD_r6', snap_size=GIB), array())[0]
+    action = planner.plan_volume(want_volume(name='new', provisioning='full', snap_cpg='SSD_r6', snap_size=GIB), array()).actions[0]
     assert action.args == {'name': 'new', 'pool': 'FC_r5', 'size': 10 * GIB, 'element_type': 2,
                            'goal': {'DSPName': 'SSD_r6', 'SnapVolumeSize': GIB}}
 
@@ -328,8 +330,8 @@ def test_volume_reads():
 
 
 def test_changes_ignores_waits():
-    assert not planner.changes([planner.Action('wait for copy', 'x')])
-    assert planner.changes([planner.Action('delete copy', 'x', 'ReturnToStoragePool')])
+    assert not changes([Action('wait for copy', 'x')])
+    assert changes([Action('delete copy', 'x', 'ReturnToStoragePool')])
 
 
 @pytest.mark.parametrize('sync_maintained', [True, False, None])
@@ -352,7 +354,7 @@ def test_a_resync_under_way_is_waited_for_in_either_reading(running):
 def test_copies_the_provider_does_not_make_are_refused_before_anything():
     """TPD_StorageReplicationCapabilities lists the kinds of local copy the provider makes (M231 p5.62)."""
     wants = [want_copy(name='s'), want_copy(name='c', type='physical'), want_copy(name='o', **ONESHOT)]
-    actions = planner.plan_copies(wants, array(), NOW)
+    actions = planner.plan_copies(wants, array(), NOW).actions
     planner.check_supported(actions, {m.SYNC_TYPE_UNSYNC_ASSOC_DELTA, m.SYNC_TYPE_UNSYNC_ASSOC_FULL, m.SYNC_TYPE_UNSYNC_UNASSOC})
     with pytest.raises(Unsupported, match='does not make UnSyncUnAssoc copies.*lists UnSyncAssoc-Full, UnSyncAssoc-Delta'):
         planner.check_supported(actions, {m.SYNC_TYPE_UNSYNC_ASSOC_DELTA, m.SYNC_TYPE_UNSYNC_ASSOC_FULL})

@@ -11,7 +11,6 @@ import pytest
 from pywbem import CIMInstance, CIMInstanceName, Uint16, Uint32
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_runner as rr
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, Unsupported, WaitTimedOut)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import JOB_STATE_PROPERTIES
@@ -168,7 +167,7 @@ def executor(client, spec=None, wait=True, timeout=30, group=True):
 def plan(spec_params, client):
     spec = rp.GroupSpec.from_params(dict({'name': 'rcg'}, **spec_params))
     ex = executor(client, spec)
-    return ex, rp.plan_group(spec, ex.inventory.group('rcg'))
+    return ex, rp.plan_group(spec, ex.inventory.group('rcg')).actions
 
 
 # ---------------------------------------------------------------- inventory: the provider's shape
@@ -279,6 +278,19 @@ def test_an_operation_missing_from_the_supported_list_is_refused():
         ex.check_supported(actions)
 
 
+@pytest.mark.parametrize('supported,transport,kept', [
+    ((10, 11, 14, 16, 17, 18, 20, 22), 'cim', ['create', 'create_replica', 'stop']),
+    ((), 'cli', ['create', 'create_replica']),
+])
+def test_a_stopped_create_stops_only_what_the_create_started(supported, transport, kept):
+    """CreateGroupReplica starts the initial copy; creatercopygroup + admitrcopyvv leave the group stopped."""
+    client = Client(None, supported=supported)
+    ex, actions = plan({'target': '3PAR-B', 'members': [{'volume': 'db01'}], 'replication': 'stopped'}, client)
+    ex.cli = object()       # SSH set up: auto falls back to the CLI for what the provider cannot do
+    assert [a.operation for a in ex.check_supported(actions)] == kept
+    assert set(a.transport for a in actions) == {transport}
+
+
 def test_supported_operations_let_the_plan_run():
     client = Client(group_instance('p_synced'))
     ex, actions = plan({'replication': 'stopped'}, client)
@@ -369,7 +381,7 @@ def test_wait_false_stops_after_the_first_job():
     client = Client(group_instance('s_failed_over_back'), rc=4096)
     spec = rp.GroupSpec('rcg', dr_state='normal')
     ex = executor(client, spec, wait=False)
-    done = ex.run(rp.plan_group(spec, ex.inventory.group('rcg')))
+    done = ex.run(rp.plan_group(spec, ex.inventory.group('rcg')).actions)
     assert [d['operation'] for d in done] == ['recover'] and ex.jobs_left == ['TPD:JOB:1']
     assert [a['operation'] for a in ex.not_started] == ['restore']
 
@@ -420,23 +432,23 @@ def state_of(name, **kw):
     ({'dr_state': 'normal', 'role': 'primary'}, state_of('s_recovered'), ('primary', 'normal', 'started')),
     ({'state': 'absent'}, state_of('p_synced'), None),
 ])
-def test_target_state(params, current, expected):
+def test_expected_state(params, current, expected):
     spec = rp.GroupSpec.from_params(dict({'name': 'rcg'}, **params))
-    assert rr.target_state(spec, current, rp.plan_group(spec, current)) == expected
+    assert rp.plan_group(spec, current).expect == expected
 
 
 def test_check_mode_prediction():
     spec = rp.GroupSpec.from_params({'name': 'rcg', 'dr_state': 'failed_over'})
     current = state_of('s_synced')
-    actions = rp.plan_group(spec, current)
-    after = rr.predicted(spec, current, actions, rr.target_state(spec, current, actions))
+    after = rp.plan_group(spec, current).after
     assert (after['role'], after['status'], after['dr_state'], after['replication']) == ('Primary-Rev', 'Stopped', 'failed_over', 'stopped')
     spec = rp.GroupSpec.from_params({'name': 'rcg', 'target': '3PAR-B', 'members': [{'volume': 'db02', 'remote_volume': 'db02_r'}]})
-    new = rp.GroupState('rcg')
-    actions = rp.plan_group(spec, new)
-    after = rr.predicted(spec, new, actions, rr.target_state(spec, new, actions))
-    assert after['members'] == [{'volume': 'db02', 'remote_volume': 'db02_r'}] and after['role'] == 'Primary'
-    assert rr.predicted(rp.GroupSpec('rcg', state='absent'), current, [], None) == {}
+    plan = rp.plan_group(spec, rp.GroupState('rcg'))
+    assert plan.before == {} and plan.after['members'] == [{'volume': 'db02', 'remote_volume': 'db02_r'}]
+    assert plan.after['role'] == 'Primary'
+    assert rp.plan_group(rp.GroupSpec('rcg', state='absent'), current).after == {}
+    converged = rp.plan_group(rp.GroupSpec('rcg'), current)
+    assert converged.actions == [] and converged.after == converged.before == rp.group_diff_view(current)
 
 
 CAPABILITIES = CIMInstanceName('TPD_ReplicationServiceCapabilities', {'InstanceID': 'caps'}, namespace=NS)

@@ -50,7 +50,7 @@ def want(**kw):
 
 
 def ops(actions):
-    return [(a['operation'], a['target'], a['method'], a['operation_code']) for a in actions]
+    return [(a.operation, a.target, a.method, a.code) for a in actions]
 
 
 MRS = 'ModifyReplicaSynchronization'
@@ -67,7 +67,7 @@ PLANS = [
     ('create', want(members=MEMBERS), group(exists=False),
      [('create', 'g1', 'CreateGroup', None), ('create_replica', 'g1', 'CreateGroupReplica', None), START]),
     ('create stopped', want(members=MEMBERS, replication='stopped', mode='periodic'), group(exists=False),
-     [('create', 'g1', 'CreateGroup', None), ('create_replica', 'g1', 'CreateGroupReplica', None)]),
+     [('create', 'g1', 'CreateGroup', None), ('create_replica', 'g1', 'CreateGroupReplica', None), STOP]),
     ('delete running', want(state='absent'), group(), [STOP, ('delete', 'g1', 'DeleteGroup', None)]),
     ('delete stopped', want(state='absent'), group('p_stopped'), [('delete', 'g1', 'DeleteGroup', None)]),
     ('delete absent', want(state='absent'), group(exists=False), []),
@@ -119,32 +119,32 @@ PLANS = [
 
 @pytest.mark.parametrize('desired, current, expected', [p[1:] for p in PLANS], ids=[p[0] for p in PLANS])
 def test_plan(desired, current, expected):
-    assert ops(rp.plan_group(desired, current)) == expected
+    assert ops(rp.plan_group(desired, current).actions) == expected
 
 
 def test_check_mode_plan_is_the_whole_path():
     """failed_over -> normal returns both steps at once, with the CLI an operator would type."""
-    actions = rp.plan_group(want(dr_state='normal'), group('s_failed_over'))
-    assert [a['cli'] for a in actions] == ['setrcopygroup recover g1', 'setrcopygroup restore g1']
-    assert all(set(a) >= {'operation', 'target', 'method', 'cli', 'operation_code'} for a in actions)
+    actions = rp.plan_group(want(dr_state='normal'), group('s_failed_over')).actions
+    assert [a.cli for a in actions] == ['setrcopygroup recover g1', 'setrcopygroup restore g1']
+    assert all(set(a.as_result()) >= {'operation', 'target', 'method', 'cli', 'operation_code'} for a in actions)
 
 
 def test_cli_lines():
-    actions = rp.plan_group(want(members=MEMBERS, mode='periodic'), group(exists=False))
-    assert actions[0]['cli'] == 'creatercopygroup g1 dr_array:periodic'
-    assert actions[1]['cli'] == 'admitrcopyvv vol1 g1 dr_array:vol1_dr; admitrcopyvv vol2 g1 dr_array:vol2_dr'
-    assert actions[1]['params']['members'] == MEMBERS
-    assert actions[2]['cli'] == 'startrcopygroup g1'
-    actions = rp.plan_group(want(members=MEMBERS[:1], purge_members=True, mode='periodic'), group('p_stopped'))
-    assert [a['cli'] for a in actions] == ['setrcopygroup mode periodic dr_array g1', 'dismissrcopyvv vol2 g1']
-    actions = rp.plan_group(want(state='absent'), group('p_stopped'))
-    assert actions[0]['cli'] == 'removercopygroup g1'
+    actions = rp.plan_group(want(members=MEMBERS, mode='periodic'), group(exists=False)).actions
+    assert actions[0].cli == 'creatercopygroup g1 dr_array:periodic'
+    assert actions[1].cli == 'admitrcopyvv vol1 g1 dr_array:vol1_dr; admitrcopyvv vol2 g1 dr_array:vol2_dr'
+    assert actions[1].args['members'] == MEMBERS
+    assert actions[2].cli == 'startrcopygroup g1'
+    actions = rp.plan_group(want(members=MEMBERS[:1], purge_members=True, mode='periodic'), group('p_stopped')).actions
+    assert [a.cli for a in actions] == ['setrcopygroup mode periodic dr_array g1', 'dismissrcopyvv vol2 g1']
+    actions = rp.plan_group(want(state='absent'), group('p_stopped')).actions
+    assert actions[0].cli == 'removercopygroup g1'
 
 
 def test_backup_group_is_not_started():
     current = group('s_synced')
     current.status = 'Backup'
-    assert rp.plan_group(want(dr_state='normal'), current) == []
+    assert rp.plan_group(want(dr_state='normal'), current).actions == []
     with pytest.raises(rp.RcopyRequestError, match='SLD backup link'):
         rp.plan_group(want(replication='started'), current)
 
@@ -208,7 +208,7 @@ ERRORS = [
 @pytest.mark.parametrize('desired, current, error, match', [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
 def test_refused(desired, current, error, match):
     with pytest.raises(error, match=match) as info:
-        rp.plan_group(desired, current)
+        rp.plan_group(desired, current).actions
     assert isinstance(info.value, InvalidRequest)
     assert info.value.message.startswith('Failed to ')
 
@@ -218,7 +218,7 @@ def test_unknown_state():
     current.role = 'Primary-Rev'
     current.status = 'Backup'
     with pytest.raises(rp.RcopyUnknownState, match='role Primary-Rev with status Backup'):
-        rp.plan_group(want(), current)
+        rp.plan_group(want(), current).actions
 
 
 # ---------------------------------------------------------------- the state table
