@@ -28,9 +28,8 @@ def test_latency_applies_to_each_request(server):
     assert time.monotonic() - started >= 0.3
     assert request_log(server)[-1]['ms'] >= 300
     server.faults.arm({'latency_ms': 0})
-    started = time.monotonic()
     conn.EnumerateInstanceNames('FE_Pool')
-    assert time.monotonic() - started < 0.3
+    assert request_log(server)[-1]['ms'] < 300        # disarmed: the server adds no delay (its own figure)
 
 
 def test_cim_error_answers_once_without_calling_the_method(server):

@@ -31,7 +31,7 @@ def test_physical_copy_with_indications_subscribes_and_unsubscribes(play):
     assert writes[3] == ('InvokeMethod', 'CreateOrModifyElementFromStoragePool', 0)
     assert all(status == 0 for dummy, dummy2, status in writes), writes
     assert len(deletes) == 4 and writes.index(deletes[0]) > invoke
-    assert sorted(c[1] for c in creates) == sorted(SUBSCRIPTION_CLASSES) or all(c[1] is None for c in creates)
+    assert sorted(c[1] for c in creates) == sorted(SUBSCRIPTION_CLASSES)
     # Converged: no method, no subscription.
     run = play.run('snapshot', {'source': 'jw-src', 'name': 'jw-clone', 'type': 'physical', 'job_indications': 'always'})
     assert run.result['changed'] is False and _writes(run) == [] and len(run.requests) <= 3

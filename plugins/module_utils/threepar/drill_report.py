@@ -49,13 +49,11 @@ __metaclass__ = type
 
 import datetime
 import html
-import json
 
 STEP_STATUSES = ('ok', 'failed', 'skipped')
 RESULTS = ('passed', 'failed')
 
 COLOURS = {'ok': '#1a7f37', 'failed': '#cf222e', 'skipped': '#8c959f', 'passed': '#1a7f37', 'running': '#9a6700'}
-SOFT = {'ok': '#dafbe1', 'failed': '#ffebe9', 'skipped': '#eaeef2', 'passed': '#dafbe1'}
 
 CSS = """
 *{box-sizing:border-box}
@@ -418,12 +416,3 @@ def render_html(report):
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<title>%s &#8212; DR drill %s</title><style>%s</style></head><body><main>\n%s\n</main></body></html>\n'
             % (esc(drill['name']), esc(result), CSS, '\n'.join(body)))
-
-
-def render_file(report_path, html_path):
-    """Read a JSON report and write its HTML page next to it (for scripts and the drill role)."""
-    with open(report_path) as handle:
-        report = json.load(handle)
-    with open(html_path, 'w') as handle:
-        handle.write(render_html(report))
-    return html_path

@@ -103,14 +103,12 @@ class JobEvents:
         self._cond = threading.Condition()
         self._seen = set()
         self._finished = {}
-        self.received = 0
 
     def deliver(self, indication, host=None):  # pylint: disable=unused-argument
         job_id = _job_id(indication)
         if job_id is None:
             return
         with self._cond:
-            self.received += 1
             self._seen.add(job_id)
             if _finished(indication.get('SourceInstance')):
                 self._finished[job_id] = indication

@@ -101,7 +101,6 @@ SYNC_TYPE_UNSYNC_ASSOC_FULL = 4
 SYNC_TYPE_UNSYNC_ASSOC_DELTA = 5
 SYNC_TYPE_UNSYNC_UNASSOC = 6
 REPLICA_TYPE_FULL_COPY = 2
-REPLICA_TYPE_AFTER_DELTA = 4
 
 
 def copy_kind(copy_type, replica_type):
@@ -125,10 +124,6 @@ SS_FROZEN = 14
 SS_COPY_IN_PROGRESS = 15
 # A copy in one of these states is on its way to an end state: wait for it, never start it again.
 SYNC_STATES_IN_TRANSIT = frozenset([SS_INITIALIZED, SS_RESYNC_IN_PROGRESS, SS_RESTORE_IN_PROGRESS, SS_COPY_IN_PROGRESS])
-# Settled states a copy rests in (Table 42): Idle snapshot (also after a promote, Table 57), Frozen physical copy;
-# Synchronized is accepted as settled too (Table 42 lists it without a note).
-SYNC_STATES_SETTLED = frozenset([SS_IDLE, SS_FROZEN, SS_SYNCHRONIZED])
-
 COPY_STATE = {2: 'Initialized', 3: 'Unsynchronized', 4: 'Synchronized', 5: 'Broken', 8: 'Inactive', 9: 'Suspended',
               10: 'Failedover', 13: 'Skewed', 14: 'Mixed'}
 PROGRESS_STATUS = {2: 'Completed', 3: 'Dormant', 4: 'Initializing', 6: 'Synchronizing', 7: 'Resyncing', 8: 'Restoring',

@@ -15,8 +15,6 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors impo
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.model import (
     ATTACH_REPLICA, CREATE_OR_MODIFY, CREATE_REPLICA, MODIFY_SYNC, RETURN_TO_POOL, UPDATE_SPACE)
 
-VOLUME_STATES = ('present', 'absent')
-COPY_STATES = ('present', 'absent', 'restored', 'detached', 'halted')
 # End states that only make sense for one kind of copy (seed 003).
 STATE_KINDS = {'restored': 'virtual', 'detached': 'physical', 'halted': 'physical'}
 

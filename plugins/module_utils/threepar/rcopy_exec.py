@@ -70,7 +70,6 @@ CONFIRMED = {
     'restore': 'setrcopygroup restore -f -waittask {group}',
     'reverse': 'setrcopygroup reverse -f -waittask {group}',
 }
-TRANSPORTS = ('auto', 'cim', 'cli')
 
 
 def cli_commands(action, group):

@@ -142,11 +142,6 @@ class RcopyInventory(Inventory):
                 return self._build(name, inst.path, syncs[0] if syncs else None, self._member_volumes(inst.path, name))
         return rp.GroupState(name=name, exists=False)
 
-    def fresh_group(self, name):
-        """Read the group again (after changes)."""
-        self._pairs = None
-        return self.group(name)
-
     def groups(self):
         """Every remote-copy group of the array (bulk reads: groups, their synchronizations, memberships, volumes)."""
         instances = self._group_instances()

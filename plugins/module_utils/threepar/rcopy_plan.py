@@ -60,7 +60,6 @@ MODE_OPERATIONS = {'sync': m.RS_OP_RESET_TO_SYNC, 'periodic': m.RS_OP_RESET_TO_A
 
 # ----------------------------------------------------------------------------- vocabulary
 
-ROLES = ('Primary', 'Secondary', 'Primary-Rev', 'Secondary-Rev')
 SIDES = ('primary', 'secondary')
 DR_STATES = ('normal', 'failed_over', 'recovered')
 # dr_state values the array can be in but a user cannot ask for: an operation is under way.
@@ -244,12 +243,6 @@ def side_of(role):
     return {'primary': P, 'secondaryrev': P, 'secondary': S, 'primaryrev': S}.get(norm(role))
 
 
-def expected_rows(side, dr_state, replication='started'):
-    """The rows an array on ``side`` ('primary' / 'secondary': the group's configured role there)
-    reports once the group reached ``dr_state``."""
-    return [ROWS[(ref, side)] for ref in _expected(side, dr_state, replication)['done']]
-
-
 def _expected(side, dr_state, replication):
     if side not in SIDES or dr_state not in DR_STATES:
         raise ValueError('side must be one of %s and dr_state one of %s' % (SIDES, DR_STATES))
@@ -403,7 +396,6 @@ def plan_group(spec, current):
     return Plan(actions, before, _group_after(spec, current, actions, expect) if actions else before, expect)
 
 
-DIFF_KEYS = ('name', 'target', 'mode', 'members', 'role', 'status', 'side', 'dr_state', 'replication')
 # What the array the module talks to reports once the group reached (side, dr_state) (Tables 106, 107).
 ROLE_OF = {('primary', 'normal'): 'Primary', ('secondary', 'normal'): 'Secondary',
            ('secondary', 'failed_over'): 'Primary-Rev', ('secondary', 'recovered'): 'Primary-Rev',

@@ -137,10 +137,3 @@ class Waiter:
         self.probes += 1
         pace.observe(started, self.clock(), percent(state) if percent is not None and state is not None else None)
         return done, state
-
-
-class CheckModeWaiter(Waiter):
-    """Check mode invokes nothing, so there is nothing to wait for."""
-
-    def wait(self, probe, timeout, what, job_id=None, describe=str, percent=percent_of):
-        return None

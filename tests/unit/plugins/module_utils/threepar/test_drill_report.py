@@ -189,9 +189,3 @@ def test_parse_time():
     assert dr.parse_time('2024-05-04T09:00:00Z').utcoffset().total_seconds() == 0
     assert dr.parse_time('2024-05-04 09:00:00').tzinfo is not None
     assert dr.parse_time('yesterday') is None and dr.parse_time(None) is None
-
-
-def test_render_file(tmp_path):
-    out = dr.render_file(SAMPLE, str(tmp_path / 'drill.html'))
-    with open(out) as handle:
-        assert handle.read().startswith('<!DOCTYPE html>')

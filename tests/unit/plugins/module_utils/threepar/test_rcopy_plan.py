@@ -315,12 +315,3 @@ def test_every_row_of_table_107_is_expected_somewhere():
             used.update(refs[kind])
     assert used >= set(r.ref for r in rp.TABLE_107)
     assert len([r for r in rp.TABLE_107 if not r.ref.startswith('106')]) == 17  # rows 1-16 and 3b
-
-
-def test_expected_rows():
-    rows = rp.expected_rows('primary', 'normal')
-    assert [(r.role, r.status) for r in rows] == [('Primary', 'Synced'), ('Primary', 'Synced')]
-    rows = rp.expected_rows('secondary', 'recovered')
-    assert rows[0].as_dict()['role'] == 'Primary-Rev' and rows[0].sync_state == 'Synchronized'
-    with pytest.raises(ValueError):
-        rp.expected_rows('tertiary', 'normal')

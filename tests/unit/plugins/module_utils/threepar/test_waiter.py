@@ -41,12 +41,6 @@ def test_wait_times_out_with_job_id_and_last_state():
     assert max(fake.sleeps) <= 2.0
 
 
-def test_check_mode_waiter_never_probes():
-    def probe():
-        raise AssertionError('probed in check mode')
-    assert waiter.CheckModeWaiter().wait(probe, 1, 'job') is None
-
-
 # ---------------------------------------------------------------- smart polling and indications (issue 3 item 2)
 
 class FakeJob:
