@@ -22,7 +22,7 @@ GATES := changelog-lint docs-lint lint collection-build ee units sanity molecule
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv unit integration simulator-tests bench sanity sanity-tree collection-link clean gates $(GATES)
+.PHONY: demo test venv unit integration integration-targets integration-pytest simulator-tests bench sanity sanity-tree collection-link clean gates $(GATES)
 
 # Two simulated arrays, a protected application, a DR drill and its report (demo/run.sh stops the arrays on exit).
 demo: venv collection-link
@@ -51,8 +51,21 @@ unit: venv collection-link
 		$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS); \
 	else echo "no unit tests yet"; fi
 
-# Modules, roles and playbooks run by ansible-playbook against simulator processes.
-integration: venv collection-link
+# The ansible-test integration targets (tests/integration/targets: one per module, each starting its own simulated
+# arrays through setup_threepar_sim), then what is naturally Python (tests/integration/test_*.py, pytest).
+integration: integration-targets integration-pytest
+
+# TARGETS=threepar_volume runs one target; each run works in its own copy of the tree (IT_TREE), so runs may overlap.
+TARGETS ?=
+IT_TREE ?= $(CACHE)/it-$(or $(subst $(space),-,$(TARGETS)),all)/ansible_collections/smis/threepar
+space := $(subst ,, )
+integration-targets: venv
+	@rm -rf $(IT_TREE) && mkdir -p $(IT_TREE)
+	@git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(IT_TREE)
+	@cd $(IT_TREE) && git init -q && git add -A
+	cd $(IT_TREE) && $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS)
+
+integration-pytest: venv collection-link
 	$(BIN)/python -m pytest -q $(XDIST) tests/integration $(PYTEST_ARGS)
 
 # Benchmarks of the engine (request counts, wall times, job completion detection): figures next to their goals.

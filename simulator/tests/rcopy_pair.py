@@ -1,7 +1,6 @@
 """Two real simulator processes linked for remote copy, driven with pywbem over HTTPS, and Table 107 checks."""
 
 import os
-import socket
 import sys
 import time
 
@@ -9,7 +8,7 @@ import pytest
 import pywbem
 from pywbem import Uint16
 
-from threepar_sim.control import ControlError, SimulatorProcess
+from threepar_sim.control import ControlError, SimulatorProcess, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, '.cache', 'collections')
@@ -34,12 +33,6 @@ SYNC_STATE = {5: 'ResyncInProgress', 6: 'Synchronized', 10: 'RestoreInProgress',
 PROGRESS = {2: 'Completed', 3: 'Dormant', 6: 'Synchronizing', 8: 'Restoring', 11: 'Failing over', 12: 'Failing back',
             19: 'Requires activate'}
 OP = {'failover': 10, 'restore': 11, 'recover': 14, 'resume': 16, 'sync': 17, 'periodic': 18, 'reverse': 20, 'suspend': 22}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def write_seed(path, seed):

@@ -1,12 +1,12 @@
 """Jobs (TPD_ConcreteJob, TPD_AffectedJobElement, deletion) and job indications to a WBEMListener."""
 
-import socket
 import time
 import threading
 
 import pytest
 import pywbem
 from pywbem import CIM_ERR_FAILED, CIMError, CIMInstance, CIMInstanceName
+from threepar_sim.control import free_port
 
 INTEROP = 'root/interop'
 
@@ -51,12 +51,6 @@ def test_job_duration_follows_the_copy_rate(tmp_path, clock):
         assert client.job(out)['JobState'] == 7
     finally:
         array.close()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def subscribe(conn, port, query='SELECT * FROM TPD_ConcreteJobInstModification'):

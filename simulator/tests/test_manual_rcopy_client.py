@@ -16,7 +16,6 @@ The tests of the first module fixture share one pair of arrays and run in order.
 """
 
 import os
-import socket
 import time
 
 import paramiko
@@ -25,7 +24,7 @@ import pywbem
 import yaml
 from pywbem import CIMError, Uint16
 
-from threepar_sim.control import SimulatorProcess
+from threepar_sim.control import SimulatorProcess, free_port
 
 for _name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
     os.environ.pop(_name, None)
@@ -51,12 +50,6 @@ ROWS_7_9 = ROWS_12_15 = SYNCED
 ROWS_11_14 = (4, 6, 12)          # Synchronized, Synchronized, Failing Back
 
 # pylint: disable=redefined-outer-name
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class Array:

@@ -1,6 +1,7 @@
 """`threepar-sim up` with a pair whose config names each other; read-only remote copy like the OS 3.1.x provider
 (the default; 3PAR-B says so with the alias rcopy_read_only), 3PAR-A with rcopy_writable."""
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 import yaml
 from pywbem import Uint16
 
-from rcopy_pair import SEED_A, SEED_B, Side, free_port, wait_for, write_seed
+from rcopy_pair import SEED_A, SEED_B, Side, wait_for, write_seed
 from threepar_sim import control
 from threepar_sim.control import SimulatorProcess
 
@@ -19,19 +20,18 @@ from threepar_sim.control import SimulatorProcess
 @pytest.fixture(scope='module')
 def pair(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('rcopy_up')
-    ports = [free_port() for dummy in range(4)]
+    # no ports: free ones are chosen; peers named by array
     config = {'arrays': [
-        {'name': '3PAR-A', 'http_port': ports[0], 'https_port': ports[1], 'data': 'a', 'seed': write_seed(tmp / 'a.yml', SEED_A),
-         'peers': ['3PAR-B=http://127.0.0.1:%d' % ports[2]], 'rcopy_writable': True},
-        {'name': '3PAR-B', 'http_port': ports[2], 'https_port': ports[3], 'data': 'b', 'seed': write_seed(tmp / 'b.yml', SEED_B),
-         'peers': ['3PAR-A=http://127.0.0.1:%d' % ports[0]], 'rcopy_read_only': True}]}
+        {'name': '3PAR-A', 'data': 'a', 'seed': write_seed(tmp / 'a.yml', SEED_A), 'peers': ['3PAR-B'], 'rcopy_writable': True},
+        {'name': '3PAR-B', 'data': 'b', 'seed': write_seed(tmp / 'b.yml', SEED_B), 'peers': ['3PAR-A'], 'rcopy_read_only': True}]}
     with open(tmp / 'pair.yml', 'w', encoding='utf-8') as handle:
         yaml.safe_dump(config, handle)
     # the CLI, as users run it: `up` returns once both serve, its children outlive it
-    subprocess.run([sys.executable, '-m', 'threepar_sim.cli', 'up', '--config', str(tmp / 'pair.yml')], check=True, timeout=120)
+    started = up(tmp / 'pair.yml')
+    assert [s['name'] for s in started] == ['3PAR-A', '3PAR-B']
     sides = []
-    for entry in config['arrays']:
-        sim = SimulatorProcess(str(tmp / entry['data']), name=entry['name'])
+    for entry in started:
+        sim = SimulatorProcess(entry['data'], name=entry['name'])
         sim.info = control.read_serve_info(sim.data_dir)
         sides.append(Side(sim).connect())
     yield sides
@@ -40,10 +40,38 @@ def pair(tmp_path_factory):
     assert down.stdout.split() == ['3PAR-A:', 'stopped', '3PAR-B:', 'stopped']
 
 
+def up(config, *args):
+    out = subprocess.run([sys.executable, '-m', 'threepar_sim.cli', 'up', '--config', str(config), '--json'] + list(args),
+                         check=True, timeout=120, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def test_up_starts_a_linked_pair(pair):
     a, b = pair
     wait_for(lambda: a.link_up('3PAR-B') and b.link_up('3PAR-A'), what='the link up')
     assert os.path.exists(os.path.join(a.sim.data_dir, 'serve.json'))
+    assert os.path.exists(os.path.join(a.sim.data_dir, 'cert.pem'))
+
+
+def test_a_restarted_array_comes_back_on_its_ports_and_relinks(pair, tmp_path):
+    """A site back after an outage (`down --only`, `up --only`) serves where its peer and the playbooks expect it."""
+    a, b = pair
+    config = os.path.join(os.path.dirname(b.sim.data_dir), 'pair.yml')
+    before = control.read_serve_info(b.sim.data_dir)
+    subprocess.run([sys.executable, '-m', 'threepar_sim.cli', 'down', '--config', config, '--only', '3PAR-B'],
+                   check=True, timeout=120, capture_output=True)
+    wait_for(lambda: not a.link_up('3PAR-B'), what='the link down')
+    [again] = up(config, '--only', '3PAR-B')
+    assert (again['http_port'], again['https_port']) == (before['http_port'], before['https_port'])
+    b.sim.info = control.read_serve_info(b.sim.data_dir)
+    b.connect()
+    wait_for(lambda: a.link_up('3PAR-B') and b.link_up('3PAR-A'), what='the link up again')
+
+
+def test_a_peer_that_is_not_in_the_config_is_refused(tmp_path):
+    config = {'arrays': [{'name': '3PAR-A', 'data': 'a', 'peers': ['3PAR-Z']}]}
+    with pytest.raises(control.ControlError, match='peer 3PAR-Z is not an array of the config; write NAME=URL'):
+        control.start_set(config, base_dir=str(tmp_path))
 
 
 def test_read_only_provider_refuses_every_method_and_changes_nothing(pair):

@@ -109,6 +109,9 @@ def cmd_up(args):
     config = _load_yaml(args.config)
     started = control.start_set(config, base_dir=os.path.dirname(os.path.abspath(args.config)),
                                 timeout=args.timeout, only=args.only)
+    if args.json:
+        print(json.dumps(started, indent=2, sort_keys=True))
+        return 0
     for entry in started:
         ssh = ', ssh 127.0.0.1:%d' % entry['ssh_port'] if entry.get('ssh_port') else ''
         print('%(name)s: https://127.0.0.1:%(https_port)d' % entry + ssh + ' (pid %(pid)d, data %(data)s)' % entry)
@@ -184,13 +187,17 @@ def build_parser():
                              ('down', cmd_down, 'stop the arrays of a config file')):
         cmd = sub.add_parser(name, help=text, description=text + (
             '. The config is YAML: {arrays: [{name, http_port, https_port, data, seed, latency_ms, copy_rate, peers}]}'
-            ' (peers: ["NAME=URL", ...], rcopy_writable, rcopy_read_only, rcopy_period, ssh_port: the serve options;'
-            ' remote copy is read-only unless rcopy_writable: true);'
+            ' (peers: ["NAME=URL" or the NAME of another array of the config, ...], rcopy_writable, rcopy_read_only,'
+            ' rcopy_period, ssh_port: the serve options; remote copy is read-only unless rcopy_writable: true;'
+            ' a port left out is a free one, kept in the data directory for restarts; ssh: true = SSH on a free port);'
             ' relative paths are relative to the config file.'))
         cmd.add_argument('--config', required=True, help='YAML file listing the arrays')
         cmd.add_argument('--timeout', type=float, default=30.0, help='seconds to wait for each array to serve')
         cmd.add_argument('--only', action='append', metavar='NAME',
                          help='only this array of the config (repeatable), e.g. to take one site down and back for a drill')
+        if name == 'up':
+            cmd.add_argument('--json', action='store_true',
+                             help='print where each array serves as JSON (ports, pid, data, cert, logs, SSH host key)')
         cmd.set_defaults(func=func)
 
     fault = sub.add_parser('fault', help='inject faults into a running array',

@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import urllib.error
 import urllib.request
 
 SERVE_INFO = 'serve.json'     # written by `serve` once both listeners are up
+PORTS_FILE = 'ports.json'     # the ports `up` chose for an array, kept so that a restart (`up --only`) reuses them
 DEFAULT_USER = ('3paradm', '3pardata')
 
 
@@ -209,27 +211,71 @@ def _entries(config, only=None):
 
 
 def start_set(config, base_dir, timeout=30.0, only=None):
-    """Start every array of a config ({arrays: [...]}), or those named in ``only``, detached; returns where each serves."""
+    """Start every array of a config ({arrays: [...]}), or those named in ``only``, detached; returns where each serves
+    (serve.json plus data, cert, requests_log, commands_log and, with SSH, ssh_host_key_fingerprint)."""
+    ports = _ports(config, base_dir)
     started = []
     for entry in _entries(config, only):
         data, seed = _entry_paths(entry, base_dir)
         info = read_serve_info(data)
         if info and _alive(info['pid']):
             raise ControlError('%s already runs (pid %d); run `threepar-sim down` first' % (entry['name'], info['pid']))
+        http_port, https_port, ssh_port = ports[entry['name']]
         sim = SimulatorProcess(data, name=entry['name'], seed=seed, latency_ms=entry.get('latency_ms', 0),
-                               copy_rate=entry.get('copy_rate', 1024.0), http_port=entry.get('http_port', 0),
-                               https_port=entry.get('https_port', 0),
-                               extra_args=_rcopy_args(entry), ssh_port=entry.get('ssh_port'))
+                               copy_rate=entry.get('copy_rate', 1024.0), http_port=http_port, https_port=https_port,
+                               extra_args=_rcopy_args(entry, ports), ssh_port=ssh_port)
         sim.start(timeout)
-        started.append(dict(sim.info, data=data))
+        where = dict(sim.info, data=data, cert=sim.cert, requests_log=sim.log_path,
+                     commands_log=os.path.join(data, 'commands.log'))
+        if ssh_port:
+            where['ssh_host_key_fingerprint'] = sim.control('/sim/status')['ssh']['host_key_fingerprint']
+        started.append(where)
     return started
 
 
-def _rcopy_args(entry):
+def free_port():
+    """A TCP port free on 127.0.0.1 now (the kernel's pick; another process could take it before us, rarely)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _ports(config, base_dir):
+    """(http, https, ssh or None) of every array of a config. A port left out (or 0) is a free one, chosen once and
+    kept in the array's data directory (ports.json), so that peers named without a URL can be linked before either
+    array starts and a restarted array comes back on the same ports. ``ssh: true`` asks for SSH on a free port."""
+    ports = {}
+    for entry in config.get('arrays', []):
+        data, dummy = _entry_paths(entry, base_dir)
+        path = os.path.join(data, PORTS_FILE)
+        try:
+            with open(path, encoding='utf-8') as handle:
+                kept = json.load(handle)
+        except (OSError, ValueError):
+            kept = {}
+        chosen = {}
+        for key, wanted in (('http_port', True), ('https_port', True), ('ssh_port', bool(entry.get('ssh')))):
+            chosen[key] = entry.get(key) or (kept.get(key) or free_port() if wanted else None)
+        if chosen != kept:
+            os.makedirs(data, exist_ok=True)
+            with open(path, 'w', encoding='utf-8') as handle:
+                json.dump(chosen, handle)
+        ports[entry['name']] = (chosen['http_port'], chosen['https_port'], chosen['ssh_port'])
+    return ports
+
+
+def _rcopy_args(entry, ports):
     """serve options of the remote copy keys of a config entry: peers, rcopy_writable, rcopy_read_only, rcopy_period.
 
-    Remote copy is read-only unless ``rcopy_writable: true``; ``rcopy_read_only: true`` is the default said aloud."""
-    args = ['--peer=%s' % p for p in entry.get('peers', [])]
+    A peer is NAME=URL, or the NAME of another array of the config (its HTTP port). Remote copy is read-only unless
+    ``rcopy_writable: true``; ``rcopy_read_only: true`` is the default said aloud."""
+    args = []
+    for peer in entry.get('peers', []):
+        if '=' not in peer:
+            if peer not in ports:
+                raise ControlError('array %s: peer %s is not an array of the config; write NAME=URL' % (entry.get('name'), peer))
+            peer = '%s=http://127.0.0.1:%d' % (peer, ports[peer][0])
+        args.append('--peer=%s' % peer)
     if entry.get('rcopy_writable') and entry.get('rcopy_read_only'):
         raise ControlError('array %s: rcopy_writable and rcopy_read_only exclude each other' % entry.get('name'))
     if entry.get('rcopy_writable'):

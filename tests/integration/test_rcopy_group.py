@@ -7,7 +7,6 @@ The tests run in file order and share the two processes (one group, rcg, walked 
 import json
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, PrivateFormat, PublicFormat
 
-from threepar_sim.control import SimulatorProcess
+from threepar_sim.control import SimulatorProcess, free_port
 
 from conftest import COLLECTIONS, PASSWORD, USER, Playbooks
 
@@ -34,12 +33,6 @@ SEEDS = {
     '3PAR-B': {'name': '3PAR-B', 'serial': '2222222', 'volumes': [{'name': 'db01_r', 'cpg': 'FC_r5', 'size': '128MiB'}]},
 }
 PEER = {'3PAR-A': '3PAR-B', '3PAR-B': '3PAR-A'}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class Array:
