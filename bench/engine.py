@@ -85,17 +85,10 @@ def params(sim, **extra):
     return base
 
 
-def log_lines(sim):
-    if not os.path.exists(sim.log_path):
-        return []
-    with open(sim.log_path, encoding='utf-8') as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def counted(sim, func):
-    before = len(log_lines(sim))
+    before = len(sim.requests())
     result = func()
-    requests = log_lines(sim)[before:]
+    requests = sim.requests()[before:]
     return result, requests
 
 

@@ -144,6 +144,22 @@ class SimulatorProcess:
     def log_path(self):
         return os.path.join(self.data_dir, 'requests.log')
 
+    @property
+    def http_port(self):
+        return self.info['http_port']
+
+    @property
+    def https_port(self):
+        return self.info['https_port']
+
+    def requests(self):
+        """The CIM requests logged so far (requests.log, one JSON object per request), oldest first."""
+        return _json_lines(self.log_path)
+
+    def commands(self):
+        """The 3PAR CLI commands run over SSH so far (commands.log), oldest first."""
+        return _json_lines(os.path.join(self.data_dir, 'commands.log'))
+
     def control(self, path, body=None, user=DEFAULT_USER[0], password=DEFAULT_USER[1]):
         return request_json(self.https_url, path, body, user, password, ca_file=self.cert)
 
@@ -169,6 +185,14 @@ class SimulatorProcess:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _json_lines(path):
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except FileNotFoundError:       # written at the first request
+        return []
 
 
 def wait_until_serving(data_dir, timeout, proc=None):

@@ -1,20 +1,15 @@
-"""Integration fixtures: a real ``threepar-sim serve`` subprocess on free loopback ports, and a helper that runs
-ansible-playbook against it and returns the module result with the CIM requests the run made (requests.log)."""
+"""What is naturally Python in the integration tests (the module targets are ansible-test targets in targets/):
+a real ``threepar-sim serve`` subprocess (threepar_sim.control.SimulatorProcess, the launcher of every test tree) and
+a helper that runs ansible-playbook against it and returns the module result with the CIM requests the run made."""
 
-import base64
 import json
 import os
 import shutil
-import signal
-import ssl
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
 import pytest
-from threepar_sim.control import free_port
+from threepar_sim.control import SimulatorProcess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, '.venv', 'bin')
@@ -26,73 +21,6 @@ if not os.path.exists(LINK):    # `make collection-link` does the same
     os.makedirs(os.path.dirname(LINK), exist_ok=True)
     os.symlink(ROOT, LINK)
 BROWSE_USER = '3parbrowse'
-
-
-class Simulator:
-    """One simulated array: ``https_port``, ``cert``, ``requests()`` (the request log), ``faults(...)``.
-    ``seed`` is a seed file (``serve --seed``, simulator/MODEL.md), ``extra_args`` more ``serve`` options (``--peer=...``);
-    both ports are chosen here, so that a peer's URL is known before either array starts."""
-
-    def __init__(self, data_dir, name='3PAR-A', seed=None, extra_args=()):
-        self.data_dir = data_dir
-        self.name = name
-        self.seed = seed
-        self.extra_args = list(extra_args)
-        self.http_port, self.https_port = free_port(), free_port()
-        self.cert = os.path.join(data_dir, 'cert.pem')
-        self.log_path = os.path.join(data_dir, 'requests.log')
-        self.proc = None
-
-    def start(self, timeout=60):
-        cmd = [os.path.join(BIN, 'threepar-sim'), 'serve', '--name', self.name, '--http-port', str(self.http_port),
-               '--https-port', str(self.https_port), '--data', self.data_dir]
-        if self.seed:
-            cmd += ['--seed', self.seed]
-        cmd += self.extra_args
-        with open(os.path.join(self.data_dir, 'serve.log'), 'ab') as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
-                                         start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError('threepar-sim exited with %s; see %s/serve.log' % (self.proc.returncode, self.data_dir))
-            if os.path.exists(self.cert):
-                try:
-                    self.control('/sim/status')
-                    return self
-                except (OSError, urllib.error.URLError, ssl.SSLError):
-                    pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError('threepar-sim did not serve within %s s' % timeout)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-    def control(self, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request('https://127.0.0.1:%d%s' % (self.https_port, path), data=data,
-                                     method='GET' if data is None else 'POST')
-        req.add_header('Authorization', 'Basic ' + base64.b64encode(('%s:%s' % (USER, PASSWORD)).encode()).decode())
-        req.add_header('Content-Type', 'application/json')
-        context = ssl.create_default_context(cafile=self.cert)
-        with urllib.request.urlopen(req, timeout=10, context=context) as answer:
-            return json.loads(answer.read() or b'{}')
-
-    def faults(self, **spec):
-        return self.control('/sim/faults', spec)
-
-    def requests(self):
-        if not os.path.exists(self.log_path):
-            return []
-        with open(self.log_path, encoding='utf-8') as handle:
-            return [json.loads(line) for line in handle if line.strip()]
 
 
 class Run:
@@ -164,9 +92,8 @@ class Playbooks:
 @pytest.fixture(scope='module')
 def sim():
     data_dir = tempfile.mkdtemp(prefix='threepar-it-')
-    simulator = Simulator(data_dir).start()
-    yield simulator
-    simulator.stop()
+    with SimulatorProcess(data_dir) as simulator:
+        yield simulator
     shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -2,7 +2,9 @@
 
 import os
 
-from conftest import PASSWORD, free_port
+from threepar_sim.control import free_port
+
+from conftest import PASSWORD
 
 ARGS = {'name': 'conn-vol', 'cpg': 'FC_r5', 'size': '256MiB'}
 
