@@ -11,7 +11,7 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import ssh_argument_spec
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     AuthenticationFailed, CertificateUntrusted, ConnectionFailed, InvalidRequest, MethodFailed, NotFound, PermissionDenied,
@@ -30,6 +30,9 @@ try:
 except ImportError:
     get_environ_proxies = None
 
+DEFAULT_TIMEOUT_S = 30          # per request; SMI-S providers are slow (doc_fragments/connection.py says the same)
+MESSAGE_EXCERPT_CHARS = 300     # of a library's error text quoted in a message
+
 
 def connection_argument_spec():
     """The options of doc_fragments/connection.py, with their environment fallbacks (design §6)."""
@@ -41,8 +44,8 @@ def connection_argument_spec():
         password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['THREEPAR_PASSWORD'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['THREEPAR_VALIDATE_CERTS'])),
         ca_path=dict(type='path', fallback=(env_fallback, ['THREEPAR_CA_PATH'])),
-        namespace=dict(type='str', default=m.NAMESPACE),
-        timeout=dict(type='int', default=30),
+        namespace=dict(type='str', default=model.NAMESPACE),
+        timeout=dict(type='int', default=DEFAULT_TIMEOUT_S),
         **ssh_argument_spec()
     )
 
@@ -62,7 +65,7 @@ class Client:
     def __init__(self, params, conn=None):
         self.params = params
         self.url = array_url(params)
-        self.namespace = params.get('namespace') or m.NAMESPACE
+        self.namespace = params.get('namespace') or model.NAMESPACE
         self.user = params['username']
         self._secret = params.get('password')
         self.conn = conn if conn is not None else self._connect()
@@ -74,7 +77,7 @@ class Client:
         try:
             conn = pywbem.WBEMConnection(self.url, creds=(self.user, self._secret), default_namespace=self.namespace,
                                          ca_certs=ca_path if verify else None, no_verification=not verify,
-                                         timeout=self.params.get('timeout') or 30, proxies=proxies or None)
+                                         timeout=self.params.get('timeout') or DEFAULT_TIMEOUT_S, proxies=proxies or None)
         except (OSError, IOError) as exc:
             raise InvalidRequest('connect to', 'the array at %s' % self.url, scrub(exc, self._secret),
                                  'Set ca_path to a readable PEM file with the CA that signed the array certificate.')
@@ -140,7 +143,7 @@ class Client:
         if isinstance(exc, pywbem.ConnectionError):
             return self._connection_error(text, verb, what, method)
         if isinstance(exc, pywbem.HTTPError):
-            if exc.status == 403:
+            if exc.status == model.HTTP_FORBIDDEN:
                 return self._denied(verb, what, method)
             return ConnectionFailed(verb, what, '%s answered HTTP %s %s' % (where, exc.status, exc.reason),
                                     'Check that host and port name the SMI-S provider (CIM server) of the array.')
@@ -171,19 +174,19 @@ class Client:
 
     def _cim_error(self, exc, text, verb, what, method):
         status = exc.status_code
-        name = m.CIM_STATUS.get(status, 'CIM error %s' % status)
-        if status == m.CIM_ERR_ACCESS_DENIED:
+        name = model.CIM_STATUS.get(status, 'CIM error %s' % status)
+        if status == model.CIM_ERR_ACCESS_DENIED:
             return self._denied(verb, what, method)
-        if status == 3:
+        if status == model.CIM_ERR_INVALID_NAMESPACE:
             return InvalidRequest(verb, what, 'namespace %s does not exist on the array' % self.namespace, 'Set namespace (root/tpd on 3PAR).')
-        if status == m.CIM_ERR_NOT_FOUND:
+        if status == model.CIM_ERR_NOT_FOUND:
             return NotFound(verb, what, '%s (%s)' % (text, name), 'Read the current state again (it changed meanwhile) and rerun.')
-        if status in (16, 17, 7) and method:
+        if status in model.CIM_ERRS_NO_METHOD and method:
             return MethodFailed(verb, what, 'the array does not offer %s (%s)' % (method, name),
                                 'Check the array firmware (InForm OS 3.1.1 or later) and its SMI-S provider.')
         return MethodFailed(verb, what, '%s: %s' % (name, text), 'Nothing else was attempted; fix the cause and run again.')
 
 
-def _short(text, limit=300):
+def _short(text, limit=MESSAGE_EXCERPT_CHARS):
     text = ' '.join(str(text).split())
     return text if len(text) <= limit else text[:limit] + '...'

@@ -7,7 +7,7 @@ waits (bounded) for the jobs it starts by polling only their state properties, a
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import RECOUNT
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
@@ -26,14 +26,13 @@ JOB_FAILURE_HINTS = {
 }
 # What the array means by a return code of one method, where it says more than the code's name.
 RETURN_CODE_REASONS = {
-    (m.ATTACH_REPLICA, m.RC_FAILED): 'the target volume is not compatible with the source (size, copies, volume set) or the '
+    (model.ATTACH_REPLICA, model.RC_FAILED): 'the target volume is not compatible with the source (size, copies, volume set) or the '
                                      'source has no snapshot space for the resync snapshot',
-    (m.ATTACH_REPLICA, m.RC_IN_USE): 'the target volume is already a copy of another volume',
-    (m.MODIFY_SYNC, m.RC_FAILED): 'the copy no longer exists (a one-shot copy that finished, or one halted or detached '
+    (model.ATTACH_REPLICA, model.RC_IN_USE): 'the target volume is already a copy of another volume',
+    (model.MODIFY_SYNC, model.RC_FAILED): 'the copy no longer exists (a one-shot copy that finished, or one halted or detached '
                                   'meanwhile) or is Broken',
 }
 STORAGE_CAPABILITIES = 'TPD_StorageCapabilities'
-SETTING_TYPE_GOAL = 3
 
 
 class Executor:
@@ -62,7 +61,7 @@ class Executor:
                 job = self._perform(action, record)
                 if job is not None:
                     record['job_id'] = job.job_id
-                    record['job_state'] = m.decode(m.JOB_STATE, job.job_state)
+                    record['job_state'] = model.decode(model.JOB_STATE, job.job_state)
                     if not job.finished:
                         held.add(action.target)
                 self.done.append(record)
@@ -88,11 +87,11 @@ class Executor:
             record['note'] = 'already gone'
             return None
         rc = int(rc)
-        if rc == m.RC_JOB_STARTED:
+        if rc == model.RC_JOB_STARTED:
             job_path = out.get('Job')
             self._remember_target(action, out)
             return self._follow_job(action, job_path, verb, what)
-        if rc != m.RC_OK:
+        if rc != model.RC_OK:
             error = self._return_code_error(rc, action, verb, what, out)
             self._undo_target_volume(action, error)
             raise error
@@ -102,10 +101,10 @@ class Executor:
     def _undo_target_volume(self, action, error):
         """AttachReplica refused: delete the empty target volume this run created for it, so that the refusal leaves
         the array as it was (a re-run would otherwise find an independent volume of that name)."""
-        if action.method != m.ATTACH_REPLICA or action.target not in self._created:
+        if action.method != model.ATTACH_REPLICA or action.target not in self._created:
             return
         try:
-            self._invoke(m.RETURN_TO_POOL, [('TheElement', self._created.pop(action.target))], 'delete', 'volume %s' % action.target)
+            self._invoke(model.RETURN_TO_POOL, [('TheElement', self._created.pop(action.target))], 'delete', 'volume %s' % action.target)
         except ThreeparError as exc:
             error.details['cleanup'] = 'the empty target volume %s could not be deleted: %s' % (action.target, exc)
         else:
@@ -128,37 +127,37 @@ class Executor:
 
     def _remember_target(self, action, out):
         """The path of a volume this run created, for the steps after it (detach, ...): no re-read needed."""
-        out_name = {m.CREATE_REPLICA: 'TargetElement', m.CREATE_OR_MODIFY: 'TheElement'}.get(action.method)
+        out_name = {model.CREATE_REPLICA: 'TargetElement', model.CREATE_OR_MODIFY: 'TheElement'}.get(action.method)
         if out_name and out.get(out_name) is not None:
             self._created[action.target] = out[out_name]
 
     def _return_code_error(self, rc, action, verb, what, out=None):
-        reason = 'the array returned %d (%s)' % (rc, m.RETURN_CODES.get(rc, 'vendor specific'))
+        reason = 'the array returned %d (%s)' % (rc, model.RETURN_CODES.get(rc, 'vendor specific'))
         if (action.method, rc) in RETURN_CODE_REASONS:
             reason += ': ' + RETURN_CODE_REASONS[(action.method, rc)]
-        if rc == m.RC_SIZE_NOT_SUPPORTED:
+        if rc == model.RC_SIZE_NOT_SUPPORTED:
             nearest = (out or {}).get('Size')
-            return InvalidRequest(verb, what, '%s: the array cannot make a volume of %s' % (reason, m.format_size(action.args.get('size'))),
-                                  'Set size to %s (the nearest size it can make).' % m.format_size(int(nearest))
+            return InvalidRequest(verb, what, '%s: the array cannot make a volume of %s' % (reason, model.format_size(action.args.get('size'))),
+                                  'Set size to %s (the nearest size it can make).' % model.format_size(int(nearest))
                                   if nearest else 'Set a size between 256MiB and 16TiB.', return_code=rc)
-        if rc == m.RC_NOT_SUPPORTED:
+        if rc == model.RC_NOT_SUPPORTED:
             return Unsupported(verb, what, '%s is not supported by this array for %s' % (action.method, action.operation),
                                'Nothing was changed; use the 3PAR CLI for this operation.', return_code=rc)
-        if rc == m.RC_IN_USE:
-            if action.method == m.ATTACH_REPLICA:
+        if rc == model.RC_IN_USE:
+            if action.method == model.ATTACH_REPLICA:
                 return InUse(verb, what, reason, 'Choose another name for the copy.', return_code=rc)
             return InUse(verb, what, '%s: it has copies or a copy is in progress' % reason,
                          'Delete its copies first, or wait for the copy to finish, then run again.', return_code=rc)
-        if rc == m.RC_INVALID_PARAMETER:
+        if rc == model.RC_INVALID_PARAMETER:
             hint = ('Check the name (it may be taken) and the values of the task.'
-                    if action.method in (m.CREATE_OR_MODIFY, m.CREATE_REPLICA) else 'Check the values of the task.')
+                    if action.method in (model.CREATE_OR_MODIFY, model.CREATE_REPLICA) else 'Check the values of the task.')
             return InvalidRequest(verb, what, reason, hint, return_code=rc)
-        if rc == m.RC_NO_SUCH_VOLUME:
+        if rc == model.RC_NO_SUCH_VOLUME:
             return NotFound(verb, what, '%s' % reason, 'Check that it exists and is a virtual copy.', return_code=rc)
-        if rc == m.RC_FAILED and action.method == m.MODIFY_SYNC:
+        if rc == model.RC_FAILED and action.method == model.MODIFY_SYNC:
             return CopyBroken(verb, what, reason, 'Run the task again to converge on what the array shows now; a Broken copy must '
                               'be deleted (state: absent) and created again.', return_code=rc)
-        if rc == m.RC_FAILED and action.method == m.CREATE_OR_MODIFY:
+        if rc == model.RC_FAILED and action.method == model.CREATE_OR_MODIFY:
             return MethodFailed(verb, what, '%s: not enough free space in the CPG, or the array refused the change' % reason,
                                 'Check the free space of the CPG (showcpg) and the event log (showeventlog).', return_code=rc)
         return MethodFailed(verb, what, reason, "See the array's event log (showeventlog).", return_code=rc)
@@ -172,7 +171,7 @@ class Executor:
     def _wait_for_copy(self, action):
         """A copy the array is already moving (Initialized, ...InProgress): wait until it settles, never restart it."""
         if not self.wait:
-            return m.Job(job_id=None, job_state=4)
+            return model.Job(job_id=None, job_state=model.JOB_RUNNING)
         path = self._sync_path(action)
         what = 'copy %s of %s' % (action.target, action.args['source'])
 
@@ -181,12 +180,12 @@ class Executor:
                 state, percent = self.inventory.sync_state(path, what)
             except NotFound:
                 return True, None    # the association is gone: a one-shot copy finished, or a halt completed
-            return state not in m.SYNC_STATES_IN_TRANSIT, (state, percent)
+            return state not in model.SYNC_STATES_IN_TRANSIT, (state, percent)
 
         settled = self.waiter.wait(probe, self.wait_timeout, what,
-                                   describe=lambda s: '%s %s%%' % (m.decode(m.SYNC_STATE, s[0]), s[1]) if s else 'unknown',
+                                   describe=lambda s: '%s %s%%' % (model.decode(model.SYNC_STATE, s[0]), s[1]) if s else 'unknown',
                                    percent=lambda s: s[1])
-        if settled and settled[0] == m.SS_BROKEN:
+        if settled and settled[0] == model.SS_BROKEN:
             raise CopyBroken('wait for', what, 'it ended Broken (the copy, resync or restore failed)',
                              'Delete it (state: absent) and create it again.', sync_state='Broken')
         return None
@@ -205,14 +204,14 @@ class Executor:
         pool = (self.inventory.state.pools or {}).get(name)
         if pool is not None and pool.path is not None:
             return pool.path
-        return CIMInstanceName(m.CPG_POOL, {'InstanceID': m.CPG_ID_PREFIX + name}, namespace=self.client.namespace)
+        return CIMInstanceName(model.CPG_POOL, {'InstanceID': model.CPG_ID_PREFIX + name}, namespace=self.client.namespace)
 
     def _sync_path(self, action):
         copy = self.inventory.state.copy_to(action.target) if action.target not in self._created else None
         if copy is not None and copy.path is not None:
             return copy.path
         # A copy created by this run: its association is keyed by the two volume references.
-        return CIMInstanceName(m.SYNCHRONIZED, {'SystemElement': self._volume_path(action.args['source']),
+        return CIMInstanceName(model.SYNCHRONIZED, {'SystemElement': self._volume_path(action.args['source']),
                                                 'SyncedElement': self._volume_path(action.target)},
                                namespace=self.client.namespace)
 
@@ -227,17 +226,17 @@ class Executor:
                 raise MethodFailed('find', 'the storage capabilities', 'the array has no %s' % STORAGE_CAPABILITIES,
                                    'Check that the SMI-S provider serves the Block Services profile.')
             self._capabilities = names[0]
-        rc, out = self.client.invoke('CreateSetting', self._capabilities, [('SettingType', Uint16(SETTING_TYPE_GOAL))],
+        rc, out = self.client.invoke('CreateSetting', self._capabilities, [('SettingType', Uint16(model.SETTING_TYPE_GOAL))],
                                      'prepare', 'a storage setting')
         path = out.get('NewSetting')
-        if int(rc) != m.RC_OK or path is None:
-            raise MethodFailed('prepare', 'a storage setting', 'CreateSetting returned %s (%s)' % (int(rc), m.RETURN_CODES.get(int(rc), '?')),
+        if int(rc) != model.RC_OK or path is None:
+            raise MethodFailed('prepare', 'a storage setting', 'CreateSetting returned %s (%s)' % (int(rc), model.RETURN_CODES.get(int(rc), '?')),
                                'Nothing was changed; see the event log of the array (showeventlog).', return_code=int(rc))
         self._settings.append(path)
         props = {}
         for key, value in goal.items():
             props[key] = Uint64(value) if key == 'SnapVolumeSize' else Uint16(value) if key == 'SnapVolumePercentage' else value
-        self.client.modify_instance(CIMInstance(m.STORAGE_SETTING, properties=props, path=path), sorted(props), 'the storage setting')
+        self.client.modify_instance(CIMInstance(model.STORAGE_SETTING, properties=props, path=path), sorted(props), 'the storage setting')
         return path
 
     def _delete_settings(self):
@@ -294,7 +293,7 @@ def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_de
     job_id = job_path.keybindings.get('InstanceID')
     if not executor.wait:
         executor.jobs_left.append(job_id)
-        return m.Job(job_id=job_id, job_state=2, path=job_path)
+        return model.Job(job_id=job_id, job_state=model.JOB_NEW, path=job_path)
 
     def probe():
         job = executor.inventory.job_state(job_path, 'job %s' % job_id)

@@ -21,7 +21,7 @@ import socket
 import threading
 import uuid
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
 
 try:
@@ -39,7 +39,11 @@ FILTER = 'CIM_IndicationFilter'
 DESTINATION = 'CIM_ListenerDestinationCIMXML'
 SUBSCRIPTION = 'CIM_IndicationSubscription'
 MODES = ('auto', 'always', 'never')
-JOB_STATES_FINISHED = frozenset([7, 8, 9, 10])
+BIND_ATTEMPTS = 3             # the free port may be taken between the probe and the bind
+QUEUE_POLL_S = 0.02           # pywbem's callback thread polls its queue every 2 s by default: stop() would wait that long
+STOP_WAIT_S = 5               # for the listener thread at close()
+WAKE_DELAY_S = 0.01           # the listener's HTTP server checks for shutdown every 0.5 s; a connection wakes it
+WAKE_CONNECT_TIMEOUT_S = 0.2
 # Remote-copy methods of TPD_ReplicationService that start jobs.
 JOB_METHODS_BY_NAME = frozenset(['CreateGroupReplica', 'ModifyReplicaSynchronization'])
 
@@ -55,13 +59,13 @@ def job_indication_argument_spec():
 def may_start_job(action, state=None):
     """Whether ``action`` can start a job on the array (return code 4096)."""
     args = action.args or {}
-    if action.method in (m.ATTACH_REPLICA, m.UPDATE_SPACE):
+    if action.method in (model.ATTACH_REPLICA, model.UPDATE_SPACE):
         return True
-    if action.method == m.MODIFY_SYNC:
+    if action.method == model.MODIFY_SYNC:
         operation = args.get('operation')
-        if operation in (m.OP_RESTORE, m.OP_START_COPY):
+        if operation in (model.OP_RESTORE, model.OP_START_COPY):
             return True
-        if operation == m.OP_RESYNC:
+        if operation == model.OP_RESYNC:
             copy = state.copy_to(action.target) if state is not None else None
             return copy is None or copy.kind != 'virtual'    # a snapshot resync is instant
         return False
@@ -92,7 +96,7 @@ def _finished(source):
         return False
     state = source.get('JobState')
     status = [int(s) for s in source.get('OperationalStatus') or []]
-    return (state is not None and int(state) in JOB_STATES_FINISHED) or m.OS_COMPLETED in status
+    return (state is not None and int(state) in model.JOB_STATES_FINISHED) or model.OS_COMPLETED in status
 
 
 class JobEvents:
@@ -182,11 +186,10 @@ class JobIndications:
     def start(self):
         host = self._host()
         last = None
-        for dummy in range(3):    # the free port may be taken between the probe and the bind
+        for dummy in range(BIND_ATTEMPTS):
             try:
                 listener = self.listener_factory(host, _free_port(host))
-                # pywbem's callback thread polls its queue every 2 s by default: stop() would wait that long.
-                listener.queue_get_timeout = 0.02
+                listener.queue_get_timeout = QUEUE_POLL_S
                 listener.add_callback(self.events.deliver)
                 listener.start()
             except Exception as exc:  # pylint: disable=broad-except
@@ -221,7 +224,7 @@ class JobIndications:
         system = {'SystemCreationClassName': 'CIM_ComputerSystem', 'SystemName': socket.gethostname()}
         keys = ('Name', 'CreationClassName', 'SystemCreationClassName', 'SystemName')
         handler = self._create(DESTINATION, dict(system, Name=name, CreationClassName=DESTINATION, Destination=self.destination_url,
-                                                 PersistenceType=Uint16(3)), keys)    # 3 Transient
+                                                 PersistenceType=Uint16(model.PERSISTENCE_TRANSIENT)), keys)
         flt = self._create(FILTER, dict(system, Name=name, CreationClassName=FILTER, Query=JOB_INDICATION_QUERY,
                                         QueryLanguage=QUERY_LANGUAGE, SourceNamespaces=[self.client.namespace]), keys)
         self._create(SUBSCRIPTION, {'Filter': flt, 'Handler': handler}, ('Filter', 'Handler'))
@@ -245,14 +248,14 @@ class JobIndications:
             except ThreeparError as exc:
                 warnings.append('%s It stays in %s of the array: delete it there.' % (exc, INTEROP_NAMESPACE))
         if stopping is not None:
-            stopping.join(5)
+            stopping.join(STOP_WAIT_S)
         return warnings
 
     @staticmethod
     def _stop_listener(listener, warnings):
         """Stop the listener, in parallel with the unsubscribe requests. Its HTTP server checks for shutdown every
         0.5 s: a connection to its port wakes it at once."""
-        waker = threading.Timer(0.01, _wake, [listener])
+        waker = threading.Timer(WAKE_DELAY_S, _wake, [listener])
         waker.daemon = True
         waker.start()
         try:
@@ -264,7 +267,7 @@ class JobIndications:
 
 def _wake(listener):
     try:
-        socket.create_connection((listener.host, listener.http_port), timeout=0.2).close()
+        socket.create_connection((listener.host, listener.http_port), timeout=WAKE_CONNECT_TIMEOUT_S).close()
     except (OSError, AttributeError, TypeError):
         pass
 

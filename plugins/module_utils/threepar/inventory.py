@@ -8,7 +8,7 @@ A converged run therefore costs a fixed number of requests whatever the number o
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
@@ -57,7 +57,7 @@ def _when(value):
 
 def volume_from(inst):
     size = int(inst.get('BlockSize') or 512) * int(inst.get('NumberOfBlocks') or 0)
-    return m.Volume(name=inst.get('ElementName'), device_id=_key(inst.path, 'DeviceID') or inst.get('DeviceID'),
+    return model.Volume(name=inst.get('ElementName'), device_id=_key(inst.path, 'DeviceID') or inst.get('DeviceID'),
                     wwn=inst.get('Name') or '', size=size, thin=bool(inst.get('ThinlyProvisioned')),
                     read_only=bool(inst.get('ReadOnly')), copy_of=inst.get('CopyOf') or None,
                     operational_status=[int(s) for s in inst.get('OperationalStatus') or []], path=inst.path)
@@ -65,7 +65,7 @@ def volume_from(inst):
 
 def job_from(inst, path=None):
     path = path if path is not None else inst.path
-    return m.Job(job_id=_key(path, 'InstanceID') or inst.get('InstanceID'), job_state=_int(inst.get('JobState')),
+    return model.Job(job_id=_key(path, 'InstanceID') or inst.get('InstanceID'), job_state=_int(inst.get('JobState')),
                  operational_status=[int(s) for s in inst.get('OperationalStatus') or []],
                  percent_complete=_int(inst.get('PercentComplete')), error_description=inst.get('ErrorDescription'),
                  method=inst.get('MethodName'), target=inst.get('TargetName'), path=path)
@@ -80,7 +80,7 @@ class Inventory:
 
     def __init__(self, client, volume_properties=None):
         self.client = client
-        self.state = m.ArrayState()
+        self.state = model.ArrayState()
         self._done = set()
         self._volume_by_id = {}
         self._service = None
@@ -106,7 +106,7 @@ class Inventory:
         return self.read(*stale)
 
     def _read_volumes(self):
-        volumes = [volume_from(i) for i in self.client.enumerate(m.VOLUME, self.volume_properties, 'volumes')]
+        volumes = [volume_from(i) for i in self.client.enumerate(model.VOLUME, self.volume_properties, 'volumes')]
         self._volume_by_id = {v.device_id: v for v in volumes}
         self.state.volumes = {v.name: v for v in volumes}
 
@@ -116,11 +116,11 @@ class Inventory:
 
     def _read_copies(self):
         copies = []
-        for inst in self.client.enumerate(m.SYNCHRONIZED, SYNC_PROPERTIES, 'copies'):
+        for inst in self.client.enumerate(model.SYNCHRONIZED, SYNC_PROPERTIES, 'copies'):
             source, target = self._name_of(_ref(inst, 'SystemElement')), self._name_of(_ref(inst, 'SyncedElement'))
             if source is None or target is None:
                 continue    # a volume created or deleted between the two reads; the next run sees it
-            copies.append(m.Copy(source=source, target=target, copy_type=int(inst.get('CopyType')), sync_state=int(inst.get('SyncState')),
+            copies.append(model.Copy(source=source, target=target, copy_type=int(inst.get('CopyType')), sync_state=int(inst.get('SyncState')),
                                  replica_type=_int(inst.get('ReplicaType')), copy_state=_int(inst.get('CopyState')),
                                  progress_status=_int(inst.get('ProgressStatus')), sync_type=_int(inst.get('SyncType')),
                                  mode=_int(inst.get('Mode')), sync_maintained=inst.get('SyncMaintained'),
@@ -130,20 +130,20 @@ class Inventory:
 
     def _read_allocations(self):
         """The CPG of each volume, and the space each snapshot uses in its source's snapshot space (SpaceConsumed)."""
-        for inst in self.client.enumerate(m.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'volume allocations'):
+        for inst in self.client.enumerate(model.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'volume allocations'):
             antecedent, dependent = _ref(inst, 'Antecedent'), _ref(inst, 'Dependent')
-            if antecedent is None or dependent is None or dependent.classname.lower() != m.VOLUME.lower():
+            if antecedent is None or dependent is None or dependent.classname.lower() != model.VOLUME.lower():
                 continue
             volume = self._volume_by_id.get(_key(dependent, 'DeviceID'))
             if volume is None:
                 continue
-            if antecedent.classname.lower() == m.DELTA_POOL.lower():
+            if antecedent.classname.lower() == model.DELTA_POOL.lower():
                 consumed = inst.get('SpaceConsumed')
                 volume.space_used = int(consumed) if consumed is not None else None
                 continue
             pool_id = _key(antecedent, 'InstanceID') or ''
-            if pool_id.startswith(m.CPG_ID_PREFIX):
-                volume.cpg = pool_id[len(m.CPG_ID_PREFIX):]
+            if pool_id.startswith(model.CPG_ID_PREFIX):
+                volume.cpg = pool_id[len(model.CPG_ID_PREFIX):]
 
     def read_details(self, names):
         """Size, provisioning and OperationalStatus of a few named volumes (the bulk read of a copies task leaves them
@@ -160,18 +160,18 @@ class Inventory:
 
     def _read_snap_spaces(self):
         spaces = {}
-        for inst in self.client.enumerate(m.DELTA_POOL, SNAP_SPACE_PROPERTIES, 'snapshot spaces'):
+        for inst in self.client.enumerate(model.DELTA_POOL, SNAP_SPACE_PROPERTIES, 'snapshot spaces'):
             instance_id = inst.get('InstanceID') or _key(inst.path, 'InstanceID') or ''
-            volume = instance_id[len(m.DSP_ID_PREFIX):] if instance_id.startswith(m.DSP_ID_PREFIX) else inst.get('ElementName')
-            spaces[volume] = m.SnapSpace(volume=volume, snap_cpg=inst.get('DSPName') or None, snap_size=int(inst.get('SnapVolumeSize') or 0),
+            volume = instance_id[len(model.DSP_ID_PREFIX):] if instance_id.startswith(model.DSP_ID_PREFIX) else inst.get('ElementName')
+            spaces[volume] = model.SnapSpace(volume=volume, snap_cpg=inst.get('DSPName') or None, snap_size=int(inst.get('SnapVolumeSize') or 0),
                                          snap_percent=int(inst.get('SnapVolumePercentage') or 0), path=inst.path)
         self.state.snap_spaces = spaces
 
     def _read_pools(self):
         pools = {}
-        for inst in self.client.enumerate(m.CPG_POOL, POOL_PROPERTIES, 'CPGs'):
+        for inst in self.client.enumerate(model.CPG_POOL, POOL_PROPERTIES, 'CPGs'):
             name = inst.get('ElementName')
-            pools[name] = m.Pool(name=name, total=int(inst.get('TotalManagedSpace') or 0),
+            pools[name] = model.Pool(name=name, total=int(inst.get('TotalManagedSpace') or 0),
                                  remaining=int(inst.get('RemainingManagedSpace') or 0), path=inst.path)
         self.state.pools = pools
 
@@ -199,7 +199,7 @@ class Inventory:
                     self._volume_by_id.pop(gone.device_id, None)
             elif action.operation == 'create virtual copy':
                 path = created[action.target]
-                volume = m.Volume(name=action.target, device_id=_key(path, 'DeviceID'), copy_of=action.args['source'], path=path)
+                volume = model.Volume(name=action.target, device_id=_key(path, 'DeviceID'), copy_of=action.args['source'], path=path)
                 volumes[volume.name] = volume
                 self._volume_by_id[volume.device_id] = volume
         return self.refresh('copies')
@@ -223,8 +223,8 @@ class Inventory:
             path = volume.path
             keys = path.keybindings if path is not None else {}
             if keys.get('SystemName') and keys.get('SystemCreationClassName'):
-                return path.__class__(m.CONFIG_SERVICE, {'SystemCreationClassName': keys['SystemCreationClassName'],
-                                                         'SystemName': keys['SystemName'], 'CreationClassName': m.CONFIG_SERVICE,
+                return path.__class__(model.CONFIG_SERVICE, {'SystemCreationClassName': keys['SystemCreationClassName'],
+                                                         'SystemName': keys['SystemName'], 'CreationClassName': model.CONFIG_SERVICE,
                                                          'Name': CONFIG_SERVICE_NAME}, namespace=path.namespace)
             return None
         return None
@@ -232,9 +232,9 @@ class Inventory:
     def lookup_service_path(self):
         """Enumerate the service's name (when the derived path was refused, or nothing to derive it from)."""
         self._service_derived = False
-        names = self.client.enumerate_names(m.CONFIG_SERVICE, 'the storage configuration service')
+        names = self.client.enumerate_names(model.CONFIG_SERVICE, 'the storage configuration service')
         if not names:
-            raise MethodFailed('find', 'the storage configuration service', 'the array has no %s' % m.CONFIG_SERVICE,
+            raise MethodFailed('find', 'the storage configuration service', 'the array has no %s' % model.CONFIG_SERVICE,
                                'Check that the SMI-S provider serves the Block Services profile.')
         self._service = names[0]
         return self._service
@@ -243,7 +243,7 @@ class Inventory:
         """The SupportedSynchronizationType of every TPD_StorageReplicationCapabilities (the kinds of local copy the
         provider can make), or None when the provider has no such class (an older one) and cannot tell."""
         try:
-            found = self.client.enumerate(m.REPLICATION_CAPABILITIES, ['SupportedSynchronizationType'], 'the replication capabilities')
+            found = self.client.enumerate(model.REPLICATION_CAPABILITIES, ['SupportedSynchronizationType'], 'the replication capabilities')
         except ThreeparError:
             return None
         types = set(int(inst.get('SupportedSynchronizationType')) for inst in found if inst.get('SupportedSynchronizationType') is not None)
@@ -258,9 +258,9 @@ class Inventory:
         return job_from(self.client.get_instance(path, JOB_STATE_PROPERTIES, what), path)
 
     def jobs(self):
-        return [job_from(i) for i in self.client.enumerate(m.JOB, JOB_PROPERTIES, 'jobs')]
+        return [job_from(i) for i in self.client.enumerate(model.JOB, JOB_PROPERTIES, 'jobs')]
 
     def system(self):
-        systems = self.client.enumerate(m.SYSTEM, SYSTEM_PROPERTIES, 'the storage system')
+        systems = self.client.enumerate(model.SYSTEM, SYSTEM_PROPERTIES, 'the storage system')
         return [{'name': s.get('ElementName'), 'system_name': s.get('Name'), 'serial_number': s.get('SerialNumber'),
-                 'operational_status': m.decode_list(m.OPERATIONAL_STATUS, s.get('OperationalStatus'))} for s in systems]
+                 'operational_status': model.decode_list(model.OPERATIONAL_STATUS, s.get('OperationalStatus'))} for s in systems]

@@ -149,7 +149,9 @@ ELEMENT_TYPE_BY_PROVISIONING = {'full': 2, 'thin': 5}
 
 JOB_STATE = {2: 'New', 3: 'Starting', 4: 'Running', 5: 'Suspended', 6: 'Shutting Down', 7: 'Completed',
              8: 'Terminated', 9: 'Killed', 10: 'Exception', 11: 'Service'}
-JOB_STATES_FINISHED = frozenset([7, 8, 9, 10])
+JOB_NEW = 2
+JOB_RUNNING = 4
+JOB_STATES_FINISHED = frozenset([7, 8, 9, 10])    # Completed, Terminated, Killed, Exception
 OPERATIONAL_STATUS = {0: 'Unknown', 2: 'OK', 3: 'Degraded', 6: 'Error', 8: 'Starting', 10: 'Stopped', 17: 'Completed'}
 OS_OK = 2
 OS_ERROR = 6
@@ -160,7 +162,16 @@ CIM_STATUS = {1: 'CIM_ERR_FAILED', 2: 'CIM_ERR_ACCESS_DENIED', 3: 'CIM_ERR_INVAL
               4: 'CIM_ERR_INVALID_PARAMETER', 5: 'CIM_ERR_INVALID_CLASS', 6: 'CIM_ERR_NOT_FOUND',
               7: 'CIM_ERR_NOT_SUPPORTED', 16: 'CIM_ERR_METHOD_NOT_AVAILABLE', 17: 'CIM_ERR_METHOD_NOT_FOUND'}
 CIM_ERR_ACCESS_DENIED = 2
+CIM_ERR_INVALID_NAMESPACE = 3
 CIM_ERR_NOT_FOUND = 6
+# The method is not there (CIM_ERR_NOT_SUPPORTED, CIM_ERR_METHOD_NOT_AVAILABLE, CIM_ERR_METHOD_NOT_FOUND).
+CIM_ERRS_NO_METHOD = frozenset([7, 16, 17])
+HTTP_FORBIDDEN = 403    # the provider's answer to a user without the role (some answer CIM_ERR_ACCESS_DENIED)
+
+# CreateSetting SettingType (M312 p32): 3 Goal.
+SETTING_TYPE_GOAL = 3
+# CIM_ListenerDestination PersistenceType: 3 Transient (the provider may drop it when the listener goes away).
+PERSISTENCE_TRANSIENT = 3
 
 
 def decode(value_map, value):

@@ -8,7 +8,7 @@ request changes nothing on the array."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import RECOUNT, Action, Plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, NotFound, Unsupported)
@@ -39,7 +39,7 @@ def volume_diff_view(volume, space):
     """What --diff shows of a volume ({} when it does not exist)."""
     if volume is None:
         return {}
-    view = m.volume_view(volume, space or m.SnapSpace(volume.name))
+    view = model.volume_view(volume, space or model.SnapSpace(volume.name))
     return dict((k, view.get(k)) for k in ('name', 'size', 'provisioning', 'cpg', 'snap_cpg', 'snap_size', 'snap_percent'))
 
 
@@ -53,7 +53,7 @@ def _volume_after(want, before):
             after[key] = want[key]
     for key in ('size', 'snap_size'):
         if want.get(key) is not None:
-            after[key] = m.format_size(want[key])
+            after[key] = model.format_size(want[key])
     return after
 
 
@@ -62,7 +62,7 @@ def volume_reads(want, state):
     volume = state.volumes.get(want['name'])
     if want['state'] == 'absent':
         return {'copies'} if volume is not None else set()
-    current_snap_cpg = (state.snap_spaces or {}).get(want['name'], m.SnapSpace(want['name'])).snap_cpg
+    current_snap_cpg = (state.snap_spaces or {}).get(want['name'], model.SnapSpace(want['name'])).snap_cpg
     if volume is None or (want.get('snap_cpg') and want['snap_cpg'] != current_snap_cpg):
         return {'pools'}
     return set()
@@ -92,18 +92,18 @@ def _create_volume(want, state):
     if missing:
         raise InvalidRequest('create', 'volume %s' % name, 'it does not exist, and creating it needs %s' % ' and '.join(missing),
                              'Set cpg and size to create it.')
-    problem = m.name_problem(name)
+    problem = model.name_problem(name)
     if problem:
         raise InvalidRequest('create', 'volume %s' % name, 'the array would refuse the name: %s' % problem,
-                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % m.NAME_MAX_LENGTH)
-    if want['size'] > m.MAX_VOLUME_SIZE:
+                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % model.NAME_MAX_LENGTH)
+    if want['size'] > model.MAX_VOLUME_SIZE:
         raise InvalidRequest('create', 'volume %s' % name, 'size %s is above the largest volume the array makes (%s)'
-                             % (m.format_size(want['size']), m.format_size(m.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')
+                             % (model.format_size(want['size']), model.format_size(model.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')
     _require_pool(want['cpg'], state, 'cpg', name)
     if want.get('snap_cpg'):
         _require_pool(want['snap_cpg'], state, 'snap_cpg', name)
     args = {'name': name, 'pool': want['cpg'], 'size': want['size'],
-            'element_type': m.ELEMENT_TYPE_BY_PROVISIONING[want.get('provisioning') or 'thin'], 'goal': _snap_goal(want)}
+            'element_type': model.ELEMENT_TYPE_BY_PROVISIONING[want.get('provisioning') or 'thin'], 'goal': _snap_goal(want)}
     return [Action('create volume', name, CREATE_OR_MODIFY, args)]
 
 
@@ -122,13 +122,13 @@ def _update_volume(want, volume, state):
     if want.get('size') is not None and want['size'] != volume.size:
         if want['size'] < volume.size:
             raise InvalidRequest('shrink', 'volume %s' % name, 'it has %s and %s is smaller; a volume can only grow'
-                                 % (m.format_size(volume.size), m.format_size(want['size'])),
-                                 'Set size to %s or more.' % m.format_size(volume.size))
-        if want['size'] > m.MAX_VOLUME_SIZE:
+                                 % (model.format_size(volume.size), model.format_size(want['size'])),
+                                 'Set size to %s or more.' % model.format_size(volume.size))
+        if want['size'] > model.MAX_VOLUME_SIZE:
             raise InvalidRequest('grow', 'volume %s' % name, 'size %s is above the largest volume the array makes (%s)'
-                                 % (m.format_size(want['size']), m.format_size(m.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')
+                                 % (model.format_size(want['size']), model.format_size(model.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')
         actions.append(Action('grow volume', name, CREATE_OR_MODIFY, {'name': name, 'size': want['size']}))
-    space = (state.snap_spaces or {}).get(name) or m.SnapSpace(name)
+    space = (state.snap_spaces or {}).get(name) or model.SnapSpace(name)
     differs = ((want.get('snap_cpg') and want['snap_cpg'] != space.snap_cpg)
                or (want.get('snap_size') is not None and want['snap_size'] != space.snap_size)
                or (want.get('snap_percent') is not None and want['snap_percent'] != space.snap_percent))
@@ -148,7 +148,7 @@ def _dependants(name, state):
     physical, virtual = [], []
     for copy in state.copies_of(name):
         if copy.kind == 'physical':
-            if not (copy.resyncable and copy.sync_state == m.SS_FROZEN):
+            if not (copy.resyncable and copy.sync_state == model.SS_FROZEN):
                 virtual.extend(_dependants(copy.target, state))
             physical.append(copy)
         else:
@@ -170,12 +170,12 @@ def _delete_volume(volume, force, state):
             'and detach its physical copies.')
     actions = []
     for copy in dependants:
-        if copy.resyncable and copy.sync_state == m.SS_FROZEN:
+        if copy.resyncable and copy.sync_state == model.SS_FROZEN:
             # A complete physical copy holds the data on its own: keep it as an independent volume.
-            actions.append(_modify(copy, m.OP_DETACH, 'detach copy'))
+            actions.append(_modify(copy, model.OP_DETACH, 'detach copy'))
             continue
-        if copy.kind == 'physical' and copy.sync_state in m.SYNC_STATES_IN_TRANSIT:
-            actions.append(_modify(copy, m.OP_STOP_COPY, 'stop copy'))
+        if copy.kind == 'physical' and copy.sync_state in model.SYNC_STATES_IN_TRANSIT:
+            actions.append(_modify(copy, model.OP_STOP_COPY, 'stop copy'))
         actions.append(_delete_copy(copy.target))
     actions.append(Action('delete volume', name, RETURN_TO_POOL, {'name': name}))
     return actions
@@ -195,9 +195,9 @@ def _wait(copy):
 def synchronization_type(action):
     """The SupportedSynchronizationType a copy-creating action needs, or None for any other action."""
     if action.method == CREATE_REPLICA:
-        return m.SYNC_TYPE_UNSYNC_ASSOC_DELTA
+        return model.SYNC_TYPE_UNSYNC_ASSOC_DELTA
     if action.method == ATTACH_REPLICA:
-        return m.SYNC_TYPE_UNSYNC_ASSOC_FULL if action.args['copy_type'] == m.COPY_TYPE_UNSYNC_ASSOC else m.SYNC_TYPE_UNSYNC_UNASSOC
+        return model.SYNC_TYPE_UNSYNC_ASSOC_FULL if action.args['copy_type'] == model.COPY_TYPE_UNSYNC_ASSOC else model.SYNC_TYPE_UNSYNC_UNASSOC
     return None
 
 
@@ -206,10 +206,10 @@ def check_supported(actions, supported):
     for action in actions:
         needed = synchronization_type(action)
         if needed is not None and needed not in supported:
-            offered = ', '.join(m.decode(m.SYNCHRONIZATION_TYPE, t) for t in sorted(supported))
+            offered = ', '.join(model.decode(model.SYNCHRONIZATION_TYPE, t) for t in sorted(supported))
             raise Unsupported('create', '%s %s' % (action.operation.split(' ', 1)[1], action.target),
                               'the SMI-S provider does not make %s copies (its %s lists %s)'
-                              % (m.SYNCHRONIZATION_TYPE[needed], m.REPLICATION_CAPABILITIES, offered),
+                              % (model.SYNCHRONIZATION_TYPE[needed], model.REPLICATION_CAPABILITIES, offered),
                               'Nothing was changed; make the copy with the 3PAR CLI (createsv, createvvcopy).')
 
 
@@ -231,10 +231,10 @@ def validate_copy(want):
     if STATE_KINDS.get(state, kind) != kind:
         raise InvalidRequest('converge', _obj(want), 'state %s applies to %s copies only' % (state, STATE_KINDS[state]),
                              'Use type: %s, or another state.' % STATE_KINDS[state])
-    problem = m.name_problem(want['name'])
+    problem = model.name_problem(want['name'])
     if problem:
         raise InvalidRequest('converge', _obj(want), 'the name %r cannot be a volume name: %s' % (want['name'], problem),
-                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % m.NAME_MAX_LENGTH)
+                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % model.NAME_MAX_LENGTH)
     if kind == 'virtual':
         for option in ('target_cpg', 'target_provisioning', 'resyncable'):
             if want.get(option) is not None:
@@ -310,7 +310,7 @@ def copy_view(state, want):
     copy = state.copy_to(want['name'])
     volume = state.volumes.get(want['name'])
     if copy is not None:
-        view = m.copy_view(copy, volume)
+        view = model.copy_view(copy, volume)
     elif volume is not None:
         # No association: an independent volume now (a finished one-shot copy, a detached or a halted copy).
         view = {'source': want['source'], 'name': volume.name, 'type': want['type'], 'detached': True, 'copy_of': volume.copy_of,
@@ -347,7 +347,7 @@ def _copy_after(want, before, actions):
         return {} if mine else before
     after = dict(before) if before else {'source': want['source'], 'name': want['name'], 'type': want['type']}
     for action in mine:
-        if action.operation == 'create physical copy' and action.args['copy_type'] == m.COPY_TYPE_UNSYNC_ASSOC:
+        if action.operation == 'create physical copy' and action.args['copy_type'] == model.COPY_TYPE_UNSYNC_ASSOC:
             after.update(resyncable=True, when_synced='(time the copy completes)', sync_state='Frozen', read_only=False)
         elif action.operation == 'create physical copy':
             after.update(sync_state=None, detached=True)   # one-shot: the association goes when the copy ends
@@ -381,9 +381,9 @@ def plan_copy(want, state, now):
         raise InvalidRequest('change', 'read_only of %s' % _obj(want), 'it is %s; a snapshot is read-only or read-write from creation'
                              % ('read-only' if volume.read_only else 'read-write'),
                              'Set read_only: %s, or delete it (state: absent) and create it again.' % str(volume.read_only).lower())
-    if copy.sync_state == m.SS_BROKEN:
+    if copy.sync_state == model.SS_BROKEN:
         return _plan_broken(want, copy)
-    if copy.sync_state in m.SYNC_STATES_IN_TRANSIT:
+    if copy.sync_state in model.SYNC_STATES_IN_TRANSIT:
         return _plan_in_transit(want, copy)
     return _plan_settled(want, copy, now)
 
@@ -404,7 +404,7 @@ def _independent_volume(want, volume):
         raise InvalidRequest('delete', _obj(want), '%s is an independent volume now (a finished one-shot copy, a detached or a '
                              'halted copy, or another volume): the array no longer shows it as a copy of %s' % (name, want['source']),
                              'Delete it with smis.threepar.threepar_volume (state: absent) if it is no longer needed.')
-    if m.OS_ERROR in volume.operational_status:
+    if model.OS_ERROR in volume.operational_status:
         raise InvalidRequest('converge', _obj(want), '%s exists but its data is incomplete (the copy into it was halted or failed)'
                              % name, 'Delete it with smis.threepar.threepar_volume (state: absent) and run the task again.')
     if _resyncable(want):
@@ -443,16 +443,16 @@ def _plan_without_association(want, state):
             raise Unsupported('create', _obj(want), "the array's SMI-S provider cannot make a read-only snapshot (CreateReplica's "
                               'TargetSettingGoal takes only BaseID); nothing was changed',
                               'Create it with the 3PAR CLI (createsv -ro %s %s), or remove read_only.' % (name, source))
-        args = {'source': source, 'name': name, 'copy_type': m.COPY_TYPE_VIRTUAL}
+        args = {'source': source, 'name': name, 'copy_type': model.COPY_TYPE_VIRTUAL}
         return [Action('create virtual copy', name, CREATE_REPLICA, args)]
     pool = want.get('target_cpg') or source_volume.cpg
     if not pool or pool not in (state.pools or {}):
         raise NotFound('create', _obj(want), 'target CPG %s does not exist on the array' % pool,
                        'Set target_cpg to an existing CPG (%s).' % ', '.join(sorted(state.pools or {})))
     provisioning = want.get('target_provisioning') or source_volume.provisioning
-    copy_type = m.COPY_TYPE_UNSYNC_UNASSOC if one_shot else m.COPY_TYPE_UNSYNC_ASSOC
+    copy_type = model.COPY_TYPE_UNSYNC_UNASSOC if one_shot else model.COPY_TYPE_UNSYNC_ASSOC
     # The array copies into an existing volume of the source's size (AttachReplica): create it first.
-    target = {'name': name, 'pool': pool, 'size': source_volume.size, 'element_type': m.ELEMENT_TYPE_BY_PROVISIONING[provisioning],
+    target = {'name': name, 'pool': pool, 'size': source_volume.size, 'element_type': model.ELEMENT_TYPE_BY_PROVISIONING[provisioning],
               'goal': {}, 'copy_target': True}
     return [Action('create target volume', name, CREATE_OR_MODIFY, target),
             Action('create physical copy', name, ATTACH_REPLICA, {'source': source, 'name': name, 'copy_type': copy_type})]
@@ -470,18 +470,18 @@ def _plan_broken(want, copy):
 def _plan_in_transit(want, copy):
     """Initialized, ResyncInProgress, CopyInProgress, RestoreInProgress: the array is already on its way."""
     state = want['state']
-    restoring = copy.sync_state == m.SS_RESTORE_IN_PROGRESS
+    restoring = copy.sync_state == model.SS_RESTORE_IN_PROGRESS
     if state == 'halted':
-        return [_wait(copy)] if restoring else [_modify(copy, m.OP_STOP_COPY, 'stop copy')]
+        return [_wait(copy)] if restoring else [_modify(copy, model.OP_STOP_COPY, 'stop copy')]
     if state == 'absent':
         if copy.kind == 'physical' and not restoring:
-            return [_modify(copy, m.OP_STOP_COPY, 'stop copy'), _delete_copy(copy.target)]
+            return [_modify(copy, model.OP_STOP_COPY, 'stop copy'), _delete_copy(copy.target)]
         return [_wait(copy), _delete_copy(copy.target)]
     if state == 'restored':
         # A promote under way is the one asked for, or another run's: never promote twice.
         return [_wait(copy)]
     if state == 'detached' and copy.resyncable:
-        return [_wait(copy), _modify(copy, m.OP_DETACH, 'detach copy')]
+        return [_wait(copy), _modify(copy, model.OP_DETACH, 'detach copy')]
     return [_wait(copy)]    # a one-shot copy is independent by itself once copied
 
 
@@ -494,7 +494,7 @@ def is_stale(copy, max_age, now):
 def restore_is_due(want, copy):
     """The restore guard: promote only while the snapshot still holds the point in time the task names. A promote
     moves WhenSynced to its completion time (Table 57), as does a Resync: after either, a re-run promotes nothing."""
-    return m.same_point_in_time(copy.when_synced, want['restore_point'])
+    return model.same_point_in_time(copy.when_synced, want['restore_point'])
 
 
 def _plan_settled(want, copy, now):
@@ -503,11 +503,11 @@ def _plan_settled(want, copy, now):
     if state == 'absent':
         return [_delete_copy(copy.target)]
     if state == 'restored':
-        return [_modify(copy, m.OP_RESTORE, 'restore copy')] if restore_is_due(want, copy) else []
+        return [_modify(copy, model.OP_RESTORE, 'restore copy')] if restore_is_due(want, copy) else []
     if state == 'detached':
-        return [_modify(copy, m.OP_DETACH, 'detach copy')]
+        return [_modify(copy, model.OP_DETACH, 'detach copy')]
     if state == 'halted':
         return []    # not copying: nothing to halt
     if not is_stale(copy, want.get('max_age'), now):
         return []
-    return [_modify(copy, m.OP_RESYNC, 'resync copy')]
+    return [_modify(copy, model.OP_RESYNC, 'resync copy')]

@@ -18,8 +18,8 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import Action
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
@@ -96,7 +96,7 @@ def describe(operation, target, group):
 
 def action_result(action):
     """What the module reports of one planned action."""
-    return action.as_result(m.RS_OPERATION)
+    return action.as_result(model.RS_OPERATION)
 
 
 class RcopyExecutor:
@@ -148,7 +148,7 @@ class RcopyExecutor:
     def _capabilities_path(self):
         """The replication service's capabilities, or None when the provider has no such class (an older one)."""
         try:
-            names = self.client.enumerate_names(m.REPLICATION_SERVICE_CAPABILITIES, 'the replication service capabilities')
+            names = self.client.enumerate_names(model.REPLICATION_SERVICE_CAPABILITIES, 'the replication service capabilities')
         except ThreeparError:
             return None
         return names[0] if names else None
@@ -157,18 +157,18 @@ class RcopyExecutor:
         """GetSupportedOperations, once per run; ``supported`` stays None when the provider cannot tell."""
         capabilities = self._capabilities_path()
         if capabilities is not None:
-            target, params = capabilities, [('ReplicationType', Uint16(m.REPLICATION_TYPE_BY_MODE.get(mode, 4)))]
+            target, params = capabilities, [('ReplicationType', Uint16(model.REPLICATION_TYPE_BY_MODE.get(mode, 4)))]
         else:
             self.warnings.append('The SMI-S provider has no %s (an older provider): asking the replication service itself '
-                                 'which operations it supports.' % m.REPLICATION_SERVICE_CAPABILITIES)
+                                 'which operations it supports.' % model.REPLICATION_SERVICE_CAPABILITIES)
             target, params = self.inventory.replication_service_path(), []
         try:
-            rc, out = self.client.invoke(m.RS_GET_SUPPORTED, target, params, 'ask', 'the replication service which operations it supports')
+            rc, out = self.client.invoke(model.RS_GET_SUPPORTED, target, params, 'ask', 'the replication service which operations it supports')
         except ThreeparError as exc:
             self.warnings.append('The replication service could not tell which operations it supports (%s); '
                                  'going ahead.' % exc)
             return
-        if int(rc) != m.RC_OK:
+        if int(rc) != model.RC_OK:
             self.warnings.append('GetSupportedOperations returned %s; going ahead without knowing which operations '
                                  'the replication service supports.' % rc)
             return
@@ -177,7 +177,7 @@ class RcopyExecutor:
     def _unsupported(self, action, actions):
         verb, obj = describe(action.operation, action.target, self.spec.name)
         code = action.code
-        what = '%s (ModifyReplicaSynchronization Operation %d)' % (m.RS_OPERATION.get(code, code), code) \
+        what = '%s (ModifyReplicaSynchronization Operation %d)' % (model.RS_OPERATION.get(code, code), code) \
             if code is not None else action.method
         reason = ('the SMI-S provider reports remote replication as read-only (GetSupportedOperations lists no operation)'
                   if not self.supported else 'the SMI-S provider does not support %s' % what)
@@ -210,7 +210,7 @@ class RcopyExecutor:
                 raise
             if job is not None:
                 record['job_id'] = job.job_id
-                record['job_state'] = m.decode(m.JOB_STATE, job.job_state)
+                record['job_state'] = model.decode(model.JOB_STATE, job.job_state)
             self.done.append(record)
             if job is not None and not job.finished:
                 self.not_started = [action_result(a) for a in actions[index + 1:]]
@@ -230,27 +230,27 @@ class RcopyExecutor:
         rc = int(rc)
         if action.operation == 'create' and out.get('ReplicationGroup') is not None:
             self._vvset = out['ReplicationGroup']
-        if rc == m.RC_JOB_STARTED:
+        if rc == model.RC_JOB_STARTED:
             return self._follow_job(action, out.get('Job'), verb, what)
-        if rc != m.RC_OK:
+        if rc != model.RC_OK:
             raise self._return_code_error(rc, action, verb, what)
         return None
 
     def _return_code_error(self, rc, action, verb, what):
-        reason = 'the array returned %d (%s)' % (rc, m.RETURN_CODES.get(rc, 'vendor specific'))
+        reason = 'the array returned %d (%s)' % (rc, model.RETURN_CODES.get(rc, 'vendor specific'))
         cli = 'On the array: %s.' % action.cli
         details = {'return_code': rc, 'cli': action.cli}
-        if rc == m.RC_NOT_SUPPORTED:
+        if rc == model.RC_NOT_SUPPORTED:
             return Unsupported(verb, what, '%s: the SMI-S provider does not support %s here' % (reason, action.method),
                                'Use the 3PAR CLI for this step. ' + cli, **details)
-        if rc == m.RC_IN_USE:
+        if rc == model.RC_IN_USE:
             return InUse(verb, what, '%s: the group is started or an operation on it is under way' % reason,
                          'Stop it first or wait for the operation, then run again. ' + cli, **details)
         pairs = self._pairs_text(action)
         if pairs:
             details['pairs'] = pairs
             pairs = ' (pairs: %s)' % pairs
-        if rc == m.RC_INVALID_PARAMETER:
+        if rc == model.RC_INVALID_PARAMETER:
             if pairs:
                 target = action.args.get('remote_system') or self.spec.target
                 return InvalidRequest(verb, what, '%s: the array refused to pair the volumes with target %s%s' % (
@@ -280,7 +280,7 @@ class RcopyExecutor:
         if action.operation != 'create_replica' or not any(d['operation'] == 'create' for d in self.done):
             return
         verb, what = describe('delete', self.spec.name, self.spec.name)
-        delete = Action('delete', self.spec.name, m.RS_DELETE_GROUP, cli=CONFIRMED['delete'].format(group=self.spec.name))
+        delete = Action('delete', self.spec.name, model.RS_DELETE_GROUP, cli=CONFIRMED['delete'].format(group=self.spec.name))
         try:
             if action.transport == 'cli':
                 self.cli.run(delete.cli, verb, what)
@@ -288,7 +288,7 @@ class RcopyExecutor:
                 path = self._vvset or vvset_path(self.spec.name, self.client.namespace)
                 rc, dummy = self.client.invoke(delete.method, self.inventory.replication_service_path(),
                                                [('ReplicationGroup', path)], verb, what)
-                if int(rc) != m.RC_OK:
+                if int(rc) != model.RC_OK:
                     raise self._return_code_error(int(rc), delete, verb, what)
         except ThreeparError as exc:
             error.details['cleanup'] = 'the group %s this run began could not be removed: %s' % (self.spec.name, exc)
@@ -321,7 +321,7 @@ class RcopyExecutor:
 
         def probe():
             self.inventory.poll_state(group)
-            check = rp.check_row(side, dr_state, group, replication)
+            check = rcopy_plan.check_row(side, dr_state, group, replication)
             return check.ok or check.failed, check
 
         check = self.waiter.wait(probe, self.remaining(), '%s to reach %s' % (what, dr_state.replace('_', ' ')),
@@ -358,8 +358,8 @@ class RcopyExecutor:
                 ('TargetSystemName', params['remote_system']),
                 ('TargetElementNames', [p['remote_volume'] for p in members]),
                 ('SourceElementNames', [p['volume'] for p in members]),
-                ('Mode', Uint16(m.RCOPY_MODE_NUMBERS[params.get('mode') or 'sync'])),
-                ('SyncType', Uint16(m.SYNC_TYPE_MIRROR))]
+                ('Mode', Uint16(model.RCOPY_MODE_NUMBERS[params.get('mode') or 'sync'])),
+                ('SyncType', Uint16(model.SYNC_TYPE_MIRROR))]
 
     def _params_delete(self, action):
         return [('ReplicationGroup', self._group())]

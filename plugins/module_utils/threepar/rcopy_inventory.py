@@ -26,8 +26,8 @@ A converged run of threepar_rcopy_group reads four times: the groups (names only
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import Inventory, _key, _when
 
@@ -45,15 +45,15 @@ MEMBER_PROPERTIES = ['Collection', 'Member']
 
 
 def group_path(name, namespace):
-    return CIMInstanceName(m.RCOPY_GROUP, {'InstanceID': m.RCOPY_GROUP_ID_PREFIX + name}, namespace=namespace)
+    return CIMInstanceName(model.RCOPY_GROUP, {'InstanceID': model.RCOPY_GROUP_ID_PREFIX + name}, namespace=namespace)
 
 
 def vvset_path(name, namespace):
-    return CIMInstanceName(m.VOLUME_SET, {'InstanceID': m.VOLUME_SET_ID_PREFIX + name}, namespace=namespace)
+    return CIMInstanceName(model.VOLUME_SET, {'InstanceID': model.VOLUME_SET_ID_PREFIX + name}, namespace=namespace)
 
 
 def _strip_prefix(instance_id):
-    for prefix in m.ID_PREFIXES:
+    for prefix in model.ID_PREFIXES:
         if instance_id and instance_id.startswith(prefix):
             return instance_id[len(prefix):]
     return instance_id
@@ -99,7 +99,7 @@ class Pair:
         self.ends = []
         for role in ('SystemElement', 'SyncedElement'):
             path = inst.get(role)
-            entity = path is not None and path.classname.lower() == m.REPLICATION_ENTITY.lower()
+            entity = path is not None and path.classname.lower() == model.REPLICATION_ENTITY.lower()
             self.ends.append({'system': _key(path, 'SystemName'), 'device_id': _key(path, 'DeviceID'), 'path': path,
                               'name': _strip_prefix(_key(path, 'InstanceID')) if entity else None})
         self.undiscovered = inst.get('UndiscoveredElement') is not None or any(e['name'] for e in self.ends)
@@ -127,7 +127,7 @@ class RcopyInventory(Inventory):
 
     def _group_instances(self):
         try:
-            return self.client.enumerate(m.RCOPY_GROUP, GROUP_PROPERTIES, 'remote copy groups')
+            return self.client.enumerate(model.RCOPY_GROUP, GROUP_PROPERTIES, 'remote copy groups')
         except ThreeparError as exc:
             if 'CIM_ERR_INVALID_CLASS' in str(exc) or 'CIM_ERR_NOT_FOUND' in str(exc):
                 return []
@@ -137,17 +137,17 @@ class RcopyInventory(Inventory):
         """The group as the array the module talks to sees it (exists=False when it has none of that name)."""
         for inst in self._group_instances():
             if _group_name(inst) == name:
-                syncs = self.client.references(inst.path, m.RCOPY_GROUP_SYNCHRONIZED, GROUP_SYNC_PROPERTIES,
+                syncs = self.client.references(inst.path, model.RCOPY_GROUP_SYNCHRONIZED, GROUP_SYNC_PROPERTIES,
                                                'the synchronization of remote copy group %s' % name)
                 return self._build(name, inst.path, syncs[0] if syncs else None, self._member_volumes(inst.path, name))
-        return rp.GroupState(name=name, exists=False)
+        return rcopy_plan.GroupState(name=name, exists=False)
 
     def groups(self):
         """Every remote-copy group of the array (bulk reads: groups, their synchronizations, memberships, volumes)."""
         instances = self._group_instances()
         if not instances:
             return []
-        syncs = self.client.enumerate(m.RCOPY_GROUP_SYNCHRONIZED, GROUP_SYNC_PROPERTIES, 'remote copy group synchronizations')
+        syncs = self.client.enumerate(model.RCOPY_GROUP_SYNCHRONIZED, GROUP_SYNC_PROPERTIES, 'remote copy group synchronizations')
         members = self._memberships()
         result = []
         for inst in instances:
@@ -160,18 +160,18 @@ class RcopyInventory(Inventory):
         """(name, DeviceID, SystemName, path) of the group's local volumes. 3PAR providers answer [None] to some
         Associators calls with a PropertyList (provider-facts §5): then ask again without one."""
         what = 'the volumes of remote copy group %s' % name
-        found = self.client.associators(path, m.MEMBER_OF, m.VOLUME, MEMBER_VOLUME_PROPERTIES, what)
+        found = self.client.associators(path, model.MEMBER_OF, model.VOLUME, MEMBER_VOLUME_PROPERTIES, what)
         if any(v is None for v in found):
-            found = self.client.associators(path, m.MEMBER_OF, m.VOLUME, None, what)
+            found = self.client.associators(path, model.MEMBER_OF, model.VOLUME, None, what)
         return [(v.get('ElementName'), _key(v.path, 'DeviceID'), _key(v.path, 'SystemName'), v.path) for v in found if v is not None]
 
     def _memberships(self):
         """{group InstanceID: member volumes} for every group, from TPD_MemberOfCollection and one volume read."""
         self.read('volumes')
         found = {}
-        for inst in self.client.enumerate(m.MEMBER_OF, MEMBER_PROPERTIES, 'remote copy group members'):
+        for inst in self.client.enumerate(model.MEMBER_OF, MEMBER_PROPERTIES, 'remote copy group members'):
             collection, member = inst.get('Collection'), inst.get('Member')
-            if collection is None or member is None or collection.classname.lower() != m.RCOPY_GROUP.lower():
+            if collection is None or member is None or collection.classname.lower() != model.RCOPY_GROUP.lower():
                 continue
             volume = self._volume_by_id.get(_key(member, 'DeviceID'))
             name = volume.name if volume is not None else 'device:%s' % _key(member, 'DeviceID')
@@ -195,12 +195,12 @@ class RcopyInventory(Inventory):
 
     def _build(self, name, path, sync, volumes):
         self.group_paths[name] = path
-        group = rp.GroupState(name=name, exists=True)
+        group = rcopy_plan.GroupState(name=name, exists=True)
         local = self._local_end(sync, path) if sync is not None else None
         if sync is not None and local is not None:
             peer = sync.get('SyncedElement' if local == 'SystemElement' else 'SystemElement')
             group.target = getattr(peer, 'host', None) or None
-            group.mode = m.RCOPY_MODE_NAMES.get(_int(sync.get('Mode')))
+            group.mode = model.RCOPY_MODE_NAMES.get(_int(sync.get('Mode')))
             apply_state(group, sync, natural_source=local == 'SystemElement')
         self.sync_paths[name] = path
         pairs = self._pairs_of(volumes)
@@ -216,7 +216,7 @@ class RcopyInventory(Inventory):
     def poll_state(self, group):
         """Only the state properties of one group (polled while waiting); updates and returns ``group``."""
         path = self.sync_paths.get(group.name) or group_path(group.name, self.client.namespace)
-        syncs = self.client.references(path, m.RCOPY_GROUP_SYNCHRONIZED, ['SystemElement', 'SyncedElement'] + STATE_PROPERTIES,
+        syncs = self.client.references(path, model.RCOPY_GROUP_SYNCHRONIZED, ['SystemElement', 'SyncedElement'] + STATE_PROPERTIES,
                                        'the synchronization of remote copy group %s' % group.name)
         if syncs:
             apply_state(group, syncs[0], natural_source=self._local_end(syncs[0], path) == 'SystemElement')
@@ -226,7 +226,7 @@ class RcopyInventory(Inventory):
 
     def pairs(self):
         if self._pairs is None:
-            instances = self.client.enumerate(m.RCOPY_SYNCHRONIZED, PAIR_PROPERTIES, 'remote copy pairs')
+            instances = self.client.enumerate(model.RCOPY_SYNCHRONIZED, PAIR_PROPERTIES, 'remote copy pairs')
             self._pairs = [Pair(inst) for inst in instances]
         return self._pairs
 
@@ -244,13 +244,13 @@ class RcopyInventory(Inventory):
             local = next(e for e in pair.ends if (e['system'], e['device_id']) in by_device)
             remote = pair.ends[1] if local is pair.ends[0] else pair.ends[0]
             volume = by_device[(local['system'], local['device_id'])]
-            members.append(rp.MemberPair(volume, remote['name']))
+            members.append(rcopy_plan.MemberPair(volume, remote['name']))
             if remote['name'] is None:
                 unnamed.append(volume)
             self.member_paths[(group.name, volume)] = paths[volume]
         if unnamed and self.remote_names is not None:
             named = self.remote_names(group.name)
-            members = [rp.MemberPair(p.volume, p.remote_volume or named.get(p.volume)) for p in members]
+            members = [rcopy_plan.MemberPair(p.volume, p.remote_volume or named.get(p.volume)) for p in members]
             unnamed = [p.volume for p in members if p.remote_volume is None]
         self.unnamed[group.name] = sorted(unnamed)
         group.members = tuple(sorted(members, key=lambda p: p.volume))
@@ -259,9 +259,9 @@ class RcopyInventory(Inventory):
 
     def replication_service_path(self):
         if self._replication_service is None:
-            names = self.client.enumerate_names(m.REPLICATION_SERVICE, 'the replication service')
+            names = self.client.enumerate_names(model.REPLICATION_SERVICE, 'the replication service')
             if not names:
-                raise MethodFailed('find', 'the replication service', 'the array has no %s' % m.REPLICATION_SERVICE,
+                raise MethodFailed('find', 'the replication service', 'the array has no %s' % model.REPLICATION_SERVICE,
                                    'Check that the SMI-S provider serves the Replication Services profile.')
             self._replication_service = names[0]
         return self._replication_service
@@ -278,11 +278,11 @@ class RcopyInventory(Inventory):
 
 def apply_state(group, inst, natural_source):
     """The states of a group synchronization -> the GroupState: decoded names, and the Role/Status showrcopy prints."""
-    group.copy_state = m.decode(m.COPY_STATE, inst.get('CopyState'))
-    group.sync_state = m.decode(m.SYNC_STATE, inst.get('SyncState'))
-    group.progress_status = m.decode(m.PROGRESS_STATUS, inst.get('ProgressStatus'))
-    group.role = rp.role_from_cim(natural_source, inst.get('RoleReversed'))
-    group.status = rp.status_from_cim(group.copy_state, group.sync_state, group.progress_status, inst.get('SyncMaintained'))
+    group.copy_state = model.decode(model.COPY_STATE, inst.get('CopyState'))
+    group.sync_state = model.decode(model.SYNC_STATE, inst.get('SyncState'))
+    group.progress_status = model.decode(model.PROGRESS_STATUS, inst.get('ProgressStatus'))
+    group.role = rcopy_plan.role_from_cim(natural_source, inst.get('RoleReversed'))
+    group.status = rcopy_plan.status_from_cim(group.copy_state, group.sync_state, group.progress_status, inst.get('SyncMaintained'))
     return group
 
 
@@ -291,7 +291,7 @@ def apply_state(group, inst, natural_source):
 def table_107_row(group):
     """The first Table 106/107 row of the group's side that matches what was read, or None."""
     side = group.side
-    for row in rp.TABLE_107:
+    for row in rcopy_plan.TABLE_107:
         if row.side == side and row.matches(group):
             return row
     return None

@@ -34,29 +34,29 @@ __metaclass__ = type
 
 from dataclasses import dataclass, field
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import Action, Plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     RcopyBusy, RcopyPeerUnreachable, RcopyRecoverFailed, RcopyRequestError, RcopyUnknownState, RcopyWrongArray)
 
 # The group operations: readable name -> (method, Operation, CLI template).
 OPERATIONS = {
-    'create': (m.RS_CREATE_GROUP, None, 'creatercopygroup {group} {target}:{mode}'),
-    'create_replica': (m.RS_CREATE_GROUP_REPLICA, None, '{admit}'),
-    'delete': (m.RS_DELETE_GROUP, None, 'removercopygroup {group}'),
-    'add_member': (m.RS_ADD_MEMBERS, None, 'admitrcopyvv {volume} {group} {target}:{remote_volume}'),
-    'remove_member': (m.RS_REMOVE_MEMBERS, None, 'dismissrcopyvv {volume} {group}'),
-    'start': (m.RS_MODIFY, m.RS_OP_RESUME, 'startrcopygroup {group}'),
-    'stop': (m.RS_MODIFY, m.RS_OP_SUSPEND, 'stoprcopygroup {group}'),
-    'set_mode': (m.RS_MODIFY, None, 'setrcopygroup mode {mode} {target} {group}'),
-    'failover': (m.RS_MODIFY, m.RS_OP_FAILOVER, 'setrcopygroup failover {group}'),
-    'recover': (m.RS_MODIFY, m.RS_OP_RESYNC_REPLICA, 'setrcopygroup recover {group}'),
-    'restore': (m.RS_MODIFY, m.RS_OP_FAILBACK, 'setrcopygroup restore {group}'),
-    'reverse': (m.RS_MODIFY, m.RS_OP_REVERSE_ROLES, 'setrcopygroup reverse {group}'),
+    'create': (model.RS_CREATE_GROUP, None, 'creatercopygroup {group} {target}:{mode}'),
+    'create_replica': (model.RS_CREATE_GROUP_REPLICA, None, '{admit}'),
+    'delete': (model.RS_DELETE_GROUP, None, 'removercopygroup {group}'),
+    'add_member': (model.RS_ADD_MEMBERS, None, 'admitrcopyvv {volume} {group} {target}:{remote_volume}'),
+    'remove_member': (model.RS_REMOVE_MEMBERS, None, 'dismissrcopyvv {volume} {group}'),
+    'start': (model.RS_MODIFY, model.RS_OP_RESUME, 'startrcopygroup {group}'),
+    'stop': (model.RS_MODIFY, model.RS_OP_SUSPEND, 'stoprcopygroup {group}'),
+    'set_mode': (model.RS_MODIFY, None, 'setrcopygroup mode {mode} {target} {group}'),
+    'failover': (model.RS_MODIFY, model.RS_OP_FAILOVER, 'setrcopygroup failover {group}'),
+    'recover': (model.RS_MODIFY, model.RS_OP_RESYNC_REPLICA, 'setrcopygroup recover {group}'),
+    'restore': (model.RS_MODIFY, model.RS_OP_FAILBACK, 'setrcopygroup restore {group}'),
+    'reverse': (model.RS_MODIFY, model.RS_OP_REVERSE_ROLES, 'setrcopygroup reverse {group}'),
 }
 
 # Mode change: periodic is 3PAR's asynchronous mode.
-MODE_OPERATIONS = {'sync': m.RS_OP_RESET_TO_SYNC, 'periodic': m.RS_OP_RESET_TO_ASYNC}
+MODE_OPERATIONS = {'sync': model.RS_OP_RESET_TO_SYNC, 'periodic': model.RS_OP_RESET_TO_ASYNC}
 
 # ----------------------------------------------------------------------------- vocabulary
 
@@ -331,7 +331,7 @@ class GroupState:
         return {'name': self.name, 'exists': self.exists, 'role': self.role, 'status': self.status,
                 'copy_state': self.copy_state, 'sync_state': self.sync_state,
                 'progress_status': self.progress_status, 'mode': self.mode, 'target': self.target,
-                'members': [{'volume': m.volume, 'remote_volume': m.remote_volume} for m in self.members],
+                'members': [{'volume': member.volume, 'remote_volume': member.remote_volume} for member in self.members],
                 'side': self.side if self.exists else None, 'dr_state': self.dr_state if self.exists else None,
                 'peer_reachable': self.peer_reachable, 'recover_failed': self.recover_failed}
 
@@ -356,8 +356,8 @@ class GroupSpec:
     def from_params(cls, params):
         members = params.get('members')
         if members is not None:
-            members = [m if isinstance(m, MemberPair) else MemberPair(m['volume'], m.get('remote_volume') or m['volume'])
-                       for m in members]
+            members = [member if isinstance(member, MemberPair) else MemberPair(member['volume'], member.get('remote_volume') or member['volume'])
+                       for member in members]
         return cls(name=params['name'], state=params.get('state') or 'present', target=params.get('target'),
                    mode=params.get('mode'), members=members, purge_members=bool(params.get('purge_members')),
                    replication=params.get('replication'), dr_state=params.get('dr_state'),
@@ -378,8 +378,8 @@ class _Plan:
                       mode=self.spec.mode or self.current.mode or 'sync')
         fields.update(params)
         if operation == 'create_replica':
-            fields['admit'] = '; '.join(OPERATIONS['add_member'][2].format(**dict(fields, **m))
-                                        for m in params['members'])
+            fields['admit'] = '; '.join(OPERATIONS['add_member'][2].format(**dict(fields, **member))
+                                        for member in params['members'])
         self.actions.append(Action(operation, target or self.spec.name, method, params, cli=cli.format(**fields), code=code))
 
 
@@ -531,8 +531,8 @@ def _create(plan):
     if not current.peer_reachable:
         raise RcopyPeerUnreachable('create', _what(spec), 'the target array %s cannot be reached' % spec.target,
                                    'Creating a group pairs volumes on both arrays; retry when %s answers.' % spec.target)
-    members = [{'volume': m.volume, 'remote_volume': m.remote_volume} for m in spec.members]
-    plan.add('create', mode=spec.mode or 'sync', members=[m['volume'] for m in members])
+    members = [{'volume': member.volume, 'remote_volume': member.remote_volume} for member in spec.members]
+    plan.add('create', mode=spec.mode or 'sync', members=[member['volume'] for member in members])
     plan.add('create_replica', members=members, remote_system=spec.target, mode=spec.mode or 'sync')
     if spec.replication != 'stopped':
         plan.add('start')
@@ -553,7 +553,7 @@ def _member_changes(spec, current):
     """(to add, to remove) as lists of MemberPair; a volume paired with another remote volume is refused."""
     if spec.members is None:
         return [], []
-    have = dict((m.volume, m) for m in current.members)
+    have = dict((member.volume, member) for member in current.members)
     # A pair written from the peer's point of view (the same vars for both arrays) is the same pair. A remote volume
     # nobody named (None: SMI-S does not name discovered remote volumes, and no SSH read told it) matches any name.
     want = {}
@@ -570,10 +570,10 @@ def _member_changes(spec, current):
                                         volume, have[volume].remote_volume, current.target, pair.remote_volume),
                                     'A pair cannot be changed in place: remove the member (purge_members or '
                                     'leave it out), then add the new pair in a second run.')
-    add = [m for v, m in want.items() if v not in have]
-    remove = [m for v, m in have.items() if v not in want] if spec.purge_members else []
-    add.sort(key=lambda m: m.volume)
-    remove.sort(key=lambda m: m.volume)
+    add = [member for v, member in want.items() if v not in have]
+    remove = [member for v, member in have.items() if v not in want] if spec.purge_members else []
+    add.sort(key=lambda member: member.volume)
+    remove.sort(key=lambda member: member.volume)
     return add, remove
 
 
@@ -588,8 +588,8 @@ def _check_dr_request(spec, current, side, dr_now, want_dr, want_side):
     add, remove = _member_changes(spec, current)
     mode_change = spec.mode is not None and current.mode is not None and spec.mode != current.mode
     if add or remove or mode_change:
-        changes = ', '.join(filter(None, ['add %s' % ', '.join(m.volume for m in add) if add else '',
-                                          'remove %s' % ', '.join(m.volume for m in remove) if remove else '',
+        changes = ', '.join(filter(None, ['add %s' % ', '.join(member.volume for member in add) if add else '',
+                                          'remove %s' % ', '.join(member.volume for member in remove) if remove else '',
                                           'mode %s' % spec.mode if mode_change else '']))
         if dr_now != 'normal' or want_dr != 'normal':
             raise RcopyRequestError('change', what, 'the group is %s and the request also changes its configuration '

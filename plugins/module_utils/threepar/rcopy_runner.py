@@ -8,7 +8,7 @@ array reports the desired row, report the group with decoded states, the actions
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import HAS_PARAMIKO, CliClient
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import RcopyBusy, ThreeparError
@@ -21,25 +21,25 @@ PARAMS = ('name', 'state', 'target', 'mode', 'members', 'purge_members', 'replic
 
 
 def group_spec(params):
-    return rp.GroupSpec.from_params(dict((k, params.get(k)) for k in PARAMS))
+    return rcopy_plan.GroupSpec.from_params(dict((k, params.get(k)) for k in PARAMS))
 
 
 def _plan(spec, group, inventory, executor, module):
     """The plan; a group busy with an operation (failing over, recovering, failing back) is waited for first."""
     try:
-        return rp.plan_group(spec, group)
+        return rcopy_plan.plan_group(spec, group)
     except RcopyBusy:
         if module.check_mode or not module.params['wait']:
             raise
 
     def probe():
         inventory.poll_state(group)
-        found = rp.meaning(group.role, group.status, group.progress_status)
-        return not found or found[1] not in rp.TRANSIENT_DR_STATES, group.as_dict()
+        found = rcopy_plan.meaning(group.role, group.status, group.progress_status)
+        return not found or found[1] not in rcopy_plan.TRANSIENT_DR_STATES, group.as_dict()
 
     executor.waiter.wait(probe, executor.remaining(), 'remote copy group %s to finish the operation under way' % spec.name,
                          describe=lambda s: '%(role)s/%(status)s, ProgressStatus %(progress_status)s' % s if s else 'unknown')
-    return rp.plan_group(spec, group)
+    return rcopy_plan.plan_group(spec, group)
 
 
 def ssh_configured(params):
@@ -105,7 +105,7 @@ def _run(module, spec, inventory, executor, client):
         if spec.state == 'present':
             reread = rcopy_inventory(client, params, executor.cli)
             group = reread.group(spec.name)
-            view, after = group_view(group, reread.extra.get(spec.name)), rp.group_diff_view(group)
+            view, after = group_view(group, reread.extra.get(spec.name)), rcopy_plan.group_diff_view(group)
         result.update(actions=executor.done, group=view, jobs=executor.jobs_left)
         if check is not None:
             result['table_107'] = check.as_dict()

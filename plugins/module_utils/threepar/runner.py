@@ -15,7 +15,7 @@ try:
 except ImportError:
     HAS_JMESPATH = False
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import indications
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import changes
@@ -77,11 +77,11 @@ def volume_want(params):
     """The desired volume; size as the array will allocate it (whole 256 MiB units), so that a size that needs rounding
     converges in one run and is unchanged after."""
     name = params['name']
-    size = _parse(m.parse_size, params.get('size'), 'size', 'volume %s' % name)
+    size = _parse(model.parse_size, params.get('size'), 'size', 'volume %s' % name)
     return {'name': name, 'state': params['state'], 'cpg': params.get('cpg'),
-            'size': m.allocated_size(size) if size is not None else None,
+            'size': model.allocated_size(size) if size is not None else None,
             'provisioning': params.get('provisioning'), 'snap_cpg': params.get('snap_cpg'),
-            'snap_size': _parse(lambda text: m.parse_size(text, allow_zero=True), params.get('snap_size'), 'snap_size', 'volume %s' % name),
+            'snap_size': _parse(lambda text: model.parse_size(text, allow_zero=True), params.get('snap_size'), 'snap_size', 'volume %s' % name),
             'snap_percent': params.get('snap_percent'), 'force': params.get('force')}
 
 
@@ -99,10 +99,10 @@ def run_volume(module, conn=None):
     name = want['name']
     if module.check_mode or not plan.actions:
         after = plan.after
-        volume = m.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if not plan.actions or want['state'] == 'present' else {}
+        volume = model.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if not plan.actions or want['state'] == 'present' else {}
     else:
         state = inventory.refresh('volumes', 'allocations', 'snap_spaces')
-        volume = m.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if name in state.volumes else {}
+        volume = model.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if name in state.volumes else {}
         after = planner.volume_diff_view(state.volumes.get(name), state.snap_spaces.get(name))
     return _finish(module, {'volume': volume}, done, plan.before, after, warnings)
 
@@ -119,8 +119,8 @@ def copy_wants(params):
             if not want[key]:
                 raise InvalidRequest('read', 'copy %s' % (want['name'] or '(unnamed)'), '%s is not given' % key,
                                      'Set %s on each entry of copies, or at the top level.' % key)
-        want['max_age'] = _parse(m.parse_duration, want['max_age'], 'max_age', 'copy %s' % want['name'])
-        want['restore_point'] = _parse(m.parse_point_in_time, want['restore_point'], 'restore_point', 'copy %s' % want['name'])
+        want['max_age'] = _parse(model.parse_duration, want['max_age'], 'max_age', 'copy %s' % want['name'])
+        want['restore_point'] = _parse(model.parse_point_in_time, want['restore_point'], 'restore_point', 'copy %s' % want['name'])
         wants.append(want)
     return wants
 
@@ -132,7 +132,7 @@ def _check_copy_capabilities(inventory, actions):
         return []
     supported = inventory.synchronization_types()
     if supported is None:
-        return ['The SMI-S provider does not say which copies it makes (no %s): going ahead.' % m.REPLICATION_CAPABILITIES]
+        return ['The SMI-S provider does not say which copies it makes (no %s): going ahead.' % model.REPLICATION_CAPABILITIES]
     planner.check_supported(actions, supported)
     return []
 
@@ -204,12 +204,12 @@ def gather_info(params, conn=None):
     facts = {}
     if 'volumes' in gather:
         state = inventory.read('volumes', 'allocations', 'snap_spaces')
-        facts['volumes'] = [m.volume_view(v, state.snap_spaces.get(v.name)) for v in sorted(state.volumes.values(), key=lambda v: v.name)]
+        facts['volumes'] = [model.volume_view(v, state.snap_spaces.get(v.name)) for v in sorted(state.volumes.values(), key=lambda v: v.name)]
     if 'copies' in gather:
         state = inventory.read('volumes', 'copies')
-        facts['copies'] = [m.copy_view(c, state.volumes.get(c.target)) for c in state.copies]
+        facts['copies'] = [model.copy_view(c, state.volumes.get(c.target)) for c in state.copies]
     if 'jobs' in gather:
-        facts['jobs'] = [m.job_view(j) for j in inventory.jobs()]
+        facts['jobs'] = [model.job_view(j) for j in inventory.jobs()]
     if 'system' in gather:
         systems = inventory.system()
         facts['system'] = systems[0] if systems else {}

@@ -3,7 +3,7 @@
 import pytest
 from pywbem import CIMInstanceName
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, Unsupported, WaitTimedOut)
@@ -45,8 +45,8 @@ def executor(client, wait=True, timeout=5):
     inventory = Inventory(client)
     vol = CIMInstanceName('TPD_StorageVolume', {'DeviceID': '1'}, namespace='root/tpd')
     snap = CIMInstanceName('TPD_StorageVolume', {'DeviceID': '2'}, namespace='root/tpd')
-    inventory.state = m.ArrayState(volumes={'vol1': m.Volume('vol1', path=vol), 'snap1': m.Volume('snap1', copy_of='vol1', path=snap)},
-                                   copies=[m.Copy('vol1', 'snap1', 5, m.SS_FROZEN, path=CIMInstanceName('TPD_StorageSynchronized', {}))],
+    inventory.state = model.ArrayState(volumes={'vol1': model.Volume('vol1', path=vol), 'snap1': model.Volume('snap1', copy_of='vol1', path=snap)},
+                                   copies=[model.Copy('vol1', 'snap1', 5, model.SS_FROZEN, path=CIMInstanceName('TPD_StorageSynchronized', {}))],
                                    pools={})
     fake_time = [0.0]
 

@@ -7,7 +7,7 @@ import pytest
 from pywbem import CIMError, CIMInstance, CIMInstanceName, Uint16
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import indications as ind
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import model as m
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, PermissionDenied, ThreeparError
 
@@ -17,11 +17,11 @@ DELETE = planner.Action('delete copy', 's1', planner.RETURN_TO_POOL, {'name': 's
 
 
 def resync(target):
-    return planner.Action('resync copy', target, planner.MODIFY_SYNC, {'source': 'v1', 'name': target, 'operation': m.OP_RESYNC})
+    return planner.Action('resync copy', target, planner.MODIFY_SYNC, {'source': 'v1', 'name': target, 'operation': model.OP_RESYNC})
 
 
-STATE = m.ArrayState(volumes={}, copies=[m.Copy('v1', 's1', m.COPY_TYPE_VIRTUAL, m.SS_IDLE),
-                                         m.Copy('v1', 'c1', m.COPY_TYPE_UNSYNC_ASSOC, m.SS_FROZEN, replica_type=m.REPLICA_TYPE_FULL_COPY)])
+STATE = model.ArrayState(volumes={}, copies=[model.Copy('v1', 's1', model.COPY_TYPE_VIRTUAL, model.SS_IDLE),
+                                         model.Copy('v1', 'c1', model.COPY_TYPE_UNSYNC_ASSOC, model.SS_FROZEN, replica_type=model.REPLICA_TYPE_FULL_COPY)])
 
 
 @pytest.mark.parametrize('actions, expected', [

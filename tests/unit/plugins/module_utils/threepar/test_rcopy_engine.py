@@ -10,7 +10,7 @@ __metaclass__ = type
 import pytest
 from pywbem import CIMInstance, CIMInstanceName, Uint16, Uint32
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, Unsupported, WaitTimedOut)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import JOB_STATE_PROPERTIES
@@ -160,14 +160,14 @@ def executor(client, spec=None, wait=True, timeout=30, group=True):
     if group:
         inventory.group('rcg')
     now, sleep = clock()
-    spec = spec or rp.GroupSpec('rcg')
+    spec = spec or rcopy_plan.GroupSpec('rcg')
     return RcopyExecutor(client, inventory, Waiter(now, sleep, predict=False), spec, wait=wait, wait_timeout=timeout, clock=now)
 
 
 def plan(spec_params, client):
-    spec = rp.GroupSpec.from_params(dict({'name': 'rcg'}, **spec_params))
+    spec = rcopy_plan.GroupSpec.from_params(dict({'name': 'rcg'}, **spec_params))
     ex = executor(client, spec)
-    return ex, rp.plan_group(spec, ex.inventory.group('rcg')).actions
+    return ex, rcopy_plan.plan_group(spec, ex.inventory.group('rcg')).actions
 
 
 # ---------------------------------------------------------------- inventory: the provider's shape
@@ -183,7 +183,7 @@ def test_group_read_with_four_requests_and_derived_role_and_status():
     assert (group.exists, group.role, group.status, group.copy_state, group.sync_state, group.progress_status, group.mode,
             group.target) == (True, 'Primary', 'Synced', 'Synchronized', 'Synchronized', 'Completed', 'sync', '3PAR-B')
     # SMI-S does not name a discovered remote volume: unknown without an SSH read.
-    assert group.members == (rp.MemberPair('db01', None), rp.MemberPair('db02', None))
+    assert group.members == (rcopy_plan.MemberPair('db01', None), rcopy_plan.MemberPair('db02', None))
 
 
 @pytest.mark.parametrize('state,role,status', [
@@ -205,7 +205,7 @@ def test_remote_names_from_the_replication_entity_and_from_showrcopy():
     pairs = [pair_instance('1', 'db01', '7', 'db01_r', entity=True), pair_instance('2', 'db02', '8', reversed_roles=True)]
     client = Client(group_instance('s_failed_over'), pairs)
     group = RcopyInventory(client, remote_names=showrcopy).group('rcg')
-    assert group.members == (rp.MemberPair('db01', 'db01_r'), rp.MemberPair('db02', 'db02_r')) and asked == ['rcg']
+    assert group.members == (rcopy_plan.MemberPair('db01', 'db01_r'), rcopy_plan.MemberPair('db02', 'db02_r')) and asked == ['rcg']
     # Every remote volume named by SMI-S: no SSH read.
     client = Client(group_instance('s_failed_over'), [pair_instance('1', 'db01', '7', 'db01_r', entity=True)])
     RcopyInventory(client, remote_names=showrcopy).group('rcg')
@@ -217,7 +217,7 @@ def test_pairs_are_oriented_by_volume_identity_not_by_side():
     client = Client(group_instance('s_recovered'), [pair_instance('1', 'db01_r', '7', 'db01', entity=True),
                                                     pair_instance('2', 'db02_r', '8', 'db02', reversed_roles=True, entity=True)])
     group = RcopyInventory(client).group('rcg')
-    assert group.members == (rp.MemberPair('db01_r', 'db01'), rp.MemberPair('db02_r', 'db02'))
+    assert group.members == (rcopy_plan.MemberPair('db01_r', 'db01'), rcopy_plan.MemberPair('db02_r', 'db02'))
 
 
 def test_missing_group_and_link_state():
@@ -253,7 +253,7 @@ def test_group_view_decodes_and_matches_table_107(state, row, dr_state):
     view = group_view(RcopyInventory(client).group('rcg'))
     assert (view['table_107_row'], view['matches_table_107'], view['dr_state']) == (row, True, dr_state)
     assert view['members'] == [{'volume': 'db01', 'remote_volume': 'db01_r'}]
-    assert group_view(rp.GroupState('rcg')) == {}
+    assert group_view(rcopy_plan.GroupState('rcg')) == {}
 
 
 # ---------------------------------------------------------------- supported operations
@@ -379,9 +379,9 @@ def test_failed_recover_job_says_what_to_do():
 
 def test_wait_false_stops_after_the_first_job():
     client = Client(group_instance('s_failed_over_back'), rc=4096)
-    spec = rp.GroupSpec('rcg', dr_state='normal')
+    spec = rcopy_plan.GroupSpec('rcg', dr_state='normal')
     ex = executor(client, spec, wait=False)
-    done = ex.run(rp.plan_group(spec, ex.inventory.group('rcg')).actions)
+    done = ex.run(rcopy_plan.plan_group(spec, ex.inventory.group('rcg')).actions)
     assert [d['operation'] for d in done] == ['recover'] and ex.jobs_left == ['TPD:JOB:1']
     assert [a['operation'] for a in ex.not_started] == ['restore']
 
@@ -415,14 +415,14 @@ def state_of(name, **kw):
         's_synced': ('Secondary', 'Synced', 'Synchronized', 'Synchronized', 'Completed'),
         's_failed_over': ('Primary-Rev', 'Stopped', 'FailedOver', 'Broken', 'Completed'),
         's_recovered': ('Primary-Rev', 'Synced', 'Synchronized', 'Synchronized', 'Completed')}[name]
-    return rp.GroupState('rcg', True, role, status, copy_state, sync_state, progress, 'sync', '3PAR-B',
-                         (rp.MemberPair('db01', 'db01_r'),), **kw)
+    return rcopy_plan.GroupState('rcg', True, role, status, copy_state, sync_state, progress, 'sync', '3PAR-B',
+                         (rcopy_plan.MemberPair('db01', 'db01_r'),), **kw)
 
 
 @pytest.mark.parametrize('params,current,expected', [
-    ({'target': '3PAR-B', 'members': [{'volume': 'db01', 'remote_volume': 'db01_r'}]}, rp.GroupState('rcg'),
+    ({'target': '3PAR-B', 'members': [{'volume': 'db01', 'remote_volume': 'db01_r'}]}, rcopy_plan.GroupState('rcg'),
      ('primary', 'normal', 'started')),
-    ({'target': '3PAR-B', 'members': [{'volume': 'db01'}], 'replication': 'stopped'}, rp.GroupState('rcg'),
+    ({'target': '3PAR-B', 'members': [{'volume': 'db01'}], 'replication': 'stopped'}, rcopy_plan.GroupState('rcg'),
      ('primary', 'normal', 'stopped')),
     ({'replication': 'stopped'}, state_of('p_synced'), ('primary', 'normal', 'stopped')),
     ({}, state_of('p_stopped'), ('primary', 'normal', 'stopped')),
@@ -433,22 +433,22 @@ def state_of(name, **kw):
     ({'state': 'absent'}, state_of('p_synced'), None),
 ])
 def test_expected_state(params, current, expected):
-    spec = rp.GroupSpec.from_params(dict({'name': 'rcg'}, **params))
-    assert rp.plan_group(spec, current).expect == expected
+    spec = rcopy_plan.GroupSpec.from_params(dict({'name': 'rcg'}, **params))
+    assert rcopy_plan.plan_group(spec, current).expect == expected
 
 
 def test_check_mode_prediction():
-    spec = rp.GroupSpec.from_params({'name': 'rcg', 'dr_state': 'failed_over'})
+    spec = rcopy_plan.GroupSpec.from_params({'name': 'rcg', 'dr_state': 'failed_over'})
     current = state_of('s_synced')
-    after = rp.plan_group(spec, current).after
+    after = rcopy_plan.plan_group(spec, current).after
     assert (after['role'], after['status'], after['dr_state'], after['replication']) == ('Primary-Rev', 'Stopped', 'failed_over', 'stopped')
-    spec = rp.GroupSpec.from_params({'name': 'rcg', 'target': '3PAR-B', 'members': [{'volume': 'db02', 'remote_volume': 'db02_r'}]})
-    plan = rp.plan_group(spec, rp.GroupState('rcg'))
+    spec = rcopy_plan.GroupSpec.from_params({'name': 'rcg', 'target': '3PAR-B', 'members': [{'volume': 'db02', 'remote_volume': 'db02_r'}]})
+    plan = rcopy_plan.plan_group(spec, rcopy_plan.GroupState('rcg'))
     assert plan.before == {} and plan.after['members'] == [{'volume': 'db02', 'remote_volume': 'db02_r'}]
     assert plan.after['role'] == 'Primary'
-    assert rp.plan_group(rp.GroupSpec('rcg', state='absent'), current).after == {}
-    converged = rp.plan_group(rp.GroupSpec('rcg'), current)
-    assert converged.actions == [] and converged.after == converged.before == rp.group_diff_view(current)
+    assert rcopy_plan.plan_group(rcopy_plan.GroupSpec('rcg', state='absent'), current).after == {}
+    converged = rcopy_plan.plan_group(rcopy_plan.GroupSpec('rcg'), current)
+    assert converged.actions == [] and converged.after == converged.before == rcopy_plan.group_diff_view(current)
 
 
 CAPABILITIES = CIMInstanceName('TPD_ReplicationServiceCapabilities', {'InstanceID': 'caps'}, namespace=NS)

@@ -8,10 +8,10 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan as rp
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest
 
-M = rp.MemberPair
+M = rcopy_plan.MemberPair
 PAIRS = (M('vol1', 'vol1_dr'), M('vol2', 'vol2_dr'))
 
 # (role, status, CopyState, SyncState, ProgressStatus) of the states a group goes through.
@@ -37,9 +37,9 @@ STATES = {
 
 def group(state='p_synced', exists=True, mode='sync', members=PAIRS, **kw):
     if not exists:
-        return rp.GroupState('g1', exists=False, **kw)
+        return rcopy_plan.GroupState('g1', exists=False, **kw)
     role, status, copy_state, sync_state, progress = STATES[state]
-    return rp.GroupState('g1', True, role, status, copy_state, sync_state, progress, mode, 'dr_array',
+    return rcopy_plan.GroupState('g1', True, role, status, copy_state, sync_state, progress, mode, 'dr_array',
                          tuple(members), **kw)
 
 
@@ -119,96 +119,96 @@ PLANS = [
 
 @pytest.mark.parametrize('desired, current, expected', [p[1:] for p in PLANS], ids=[p[0] for p in PLANS])
 def test_plan(desired, current, expected):
-    assert ops(rp.plan_group(desired, current).actions) == expected
+    assert ops(rcopy_plan.plan_group(desired, current).actions) == expected
 
 
 def test_check_mode_plan_is_the_whole_path():
     """failed_over -> normal returns both steps at once, with the CLI an operator would type."""
-    actions = rp.plan_group(want(dr_state='normal'), group('s_failed_over')).actions
+    actions = rcopy_plan.plan_group(want(dr_state='normal'), group('s_failed_over')).actions
     assert [a.cli for a in actions] == ['setrcopygroup recover g1', 'setrcopygroup restore g1']
     assert all(set(a.as_result()) >= {'operation', 'target', 'method', 'cli', 'operation_code'} for a in actions)
 
 
 def test_cli_lines():
-    actions = rp.plan_group(want(members=MEMBERS, mode='periodic'), group(exists=False)).actions
+    actions = rcopy_plan.plan_group(want(members=MEMBERS, mode='periodic'), group(exists=False)).actions
     assert actions[0].cli == 'creatercopygroup g1 dr_array:periodic'
     assert actions[1].cli == 'admitrcopyvv vol1 g1 dr_array:vol1_dr; admitrcopyvv vol2 g1 dr_array:vol2_dr'
     assert actions[1].args['members'] == MEMBERS
     assert actions[2].cli == 'startrcopygroup g1'
-    actions = rp.plan_group(want(members=MEMBERS[:1], purge_members=True, mode='periodic'), group('p_stopped')).actions
+    actions = rcopy_plan.plan_group(want(members=MEMBERS[:1], purge_members=True, mode='periodic'), group('p_stopped')).actions
     assert [a.cli for a in actions] == ['setrcopygroup mode periodic dr_array g1', 'dismissrcopyvv vol2 g1']
-    actions = rp.plan_group(want(state='absent'), group('p_stopped')).actions
+    actions = rcopy_plan.plan_group(want(state='absent'), group('p_stopped')).actions
     assert actions[0].cli == 'removercopygroup g1'
 
 
 def test_backup_group_is_not_started():
     current = group('s_synced')
     current.status = 'Backup'
-    assert rp.plan_group(want(dr_state='normal'), current).actions == []
-    with pytest.raises(rp.RcopyRequestError, match='SLD backup link'):
-        rp.plan_group(want(replication='started'), current)
+    assert rcopy_plan.plan_group(want(dr_state='normal'), current).actions == []
+    with pytest.raises(rcopy_plan.RcopyRequestError, match='SLD backup link'):
+        rcopy_plan.plan_group(want(replication='started'), current)
 
 
 ERRORS = [
-    ('failover when already primary', want(dr_state='failed_over'), group(), rp.RcopyWrongArray,
+    ('failover when already primary', want(dr_state='failed_over'), group(), rcopy_plan.RcopyWrongArray,
      'already Primary on this array.*run the task against dr_array'),
     ('normal from the original primary while failed over', want(dr_state='normal'), group('p_failed_over'),
-     rp.RcopyWrongArray, 'driven from the DR array'),
-    ('recovered from the original primary', want(dr_state='recovered'), group('p_failed_over'), rp.RcopyWrongArray,
+     rcopy_plan.RcopyWrongArray, 'driven from the DR array'),
+    ('recovered from the original primary', want(dr_state='recovered'), group('p_failed_over'), rcopy_plan.RcopyWrongArray,
      'Secondary-Rev/Stopped'),
     ('members changed while failed over', want(members=MEMBERS + [{'volume': 'vol3', 'remote_volume': 'x'}]),
-     group('s_failed_over'), rp.RcopyRequestError, 'failed over.*add vol3.*finish the DR cycle'),
+     group('s_failed_over'), rcopy_plan.RcopyRequestError, 'failed over.*add vol3.*finish the DR cycle'),
     ('members changed with a failover', want(dr_state='failed_over', purge_members=True, members=MEMBERS[:1]),
-     group('s_synced'), rp.RcopyRequestError, 'asked to go to failed over.*remove vol2'),
-    ('mode changed while recovered', want(mode='periodic'), group('s_recovered'), rp.RcopyRequestError,
+     group('s_synced'), rcopy_plan.RcopyRequestError, 'asked to go to failed over.*remove vol2'),
+    ('mode changed while recovered', want(mode='periodic'), group('s_recovered'), rcopy_plan.RcopyRequestError,
      'recovered.*mode periodic'),
     ('members changed on the secondary', want(members=MEMBERS + [{'volume': 'vol3', 'remote_volume': 'x'}]),
-     group('s_synced'), rp.RcopyWrongArray, 'against the primary array dr_array'),
+     group('s_synced'), rcopy_plan.RcopyWrongArray, 'against the primary array dr_array'),
     ('members changed, peer down', want(members=MEMBERS + [{'volume': 'vol3', 'remote_volume': 'x'}]),
-     group(peer_reachable=False), rp.RcopyPeerUnreachable, 'cannot be reached'),
-    ('re-pair in place', want(members=[{'volume': 'vol1', 'remote_volume': 'other'}]), group(), rp.RcopyRequestError,
+     group(peer_reachable=False), rcopy_plan.RcopyPeerUnreachable, 'cannot be reached'),
+    ('re-pair in place', want(members=[{'volume': 'vol1', 'remote_volume': 'other'}]), group(), rcopy_plan.RcopyRequestError,
      'vol1 is paired with vol1_dr'),
     ('duplicate volume', want(members=[{'volume': 'v', 'remote_volume': 'a'}, {'volume': 'v', 'remote_volume': 'b'}]),
-     group(), rp.RcopyRequestError, 'listed twice'),
+     group(), rcopy_plan.RcopyRequestError, 'listed twice'),
     ('recover after a failed recover', want(dr_state='recovered'), group('s_failed_over', recover_failed=True),
-     rp.RcopyRecoverFailed, 'failed recover.*showrcopy links.*force: true'),
+     rcopy_plan.RcopyRecoverFailed, 'failed recover.*showrcopy links.*force: true'),
     ('normal after a failed recover', want(dr_state='normal'), group('s_failed_over', recover_failed=True),
-     rp.RcopyRecoverFailed, 'Table 107 row 8'),
+     rcopy_plan.RcopyRecoverFailed, 'Table 107 row 8'),
     ('recover with the original primary down', want(dr_state='recovered'),
-     group('s_failed_over', peer_reachable=False), rp.RcopyPeerUnreachable, 'original primary array dr_array'),
+     group('s_failed_over', peer_reachable=False), rcopy_plan.RcopyPeerUnreachable, 'original primary array dr_array'),
     ('restore with the original primary down', want(dr_state='normal'), group('s_recovered', peer_reachable=False),
-     rp.RcopyPeerUnreachable, 'restore'),
-    ('recovered -> failed_over', want(dr_state='failed_over'), group('s_recovered'), rp.RcopyRequestError,
+     rcopy_plan.RcopyPeerUnreachable, 'restore'),
+    ('recovered -> failed_over', want(dr_state='failed_over'), group('s_recovered'), rcopy_plan.RcopyRequestError,
      'not a step of the DR path'),
     ('replication started while failed over', want(replication='started'), group('s_failed_over'),
-     rp.RcopyRequestError, 'contradicts dr_state failed_over'),
+     rcopy_plan.RcopyRequestError, 'contradicts dr_state failed_over'),
     ('replication stopped with recovered', want(replication='stopped', dr_state='recovered'), group('s_failed_over'),
-     rp.RcopyRequestError, 'contradicts'),
+     rcopy_plan.RcopyRequestError, 'contradicts'),
     ('role change while failing over', want(role='primary', dr_state='failed_over'), group('s_synced'),
-     rp.RcopyRequestError, 'permanent role change'),
-    ('reverse with the peer down', want(role='secondary'), group(peer_reachable=False), rp.RcopyPeerUnreachable,
+     rcopy_plan.RcopyRequestError, 'permanent role change'),
+    ('reverse with the peer down', want(role='secondary'), group(peer_reachable=False), rcopy_plan.RcopyPeerUnreachable,
      'Roles are reversed on both arrays'),
     ('start with the peer down', want(replication='started'), group('p_stopped', peer_reachable=False),
-     rp.RcopyPeerUnreachable, 'Replication needs the peer'),
-    ('failing over', want(dr_state='failed_over'), group('s_failing_over'), rp.RcopyBusy, 'failing over'),
-    ('recovering', want(dr_state='normal'), group('s_recovering'), rp.RcopyBusy, 'recovering.*Wait'),
-    ('failing back', want(dr_state='normal'), group('s_failing_back'), rp.RcopyBusy, 'failing back'),
-    ('failing back seen on the primary', want(dr_state='normal'), group('p_failing_back'), rp.RcopyBusy, 'failing back'),
-    ('recovering seen on the primary', want(), group('p_recovering'), rp.RcopyBusy, 'recovering'),
-    ('other target', want(target='elsewhere'), group(), rp.RcopyRequestError, 'its target is dr_array'),
-    ('create as secondary', want(members=MEMBERS, role='secondary'), group(exists=False), rp.RcopyRequestError,
+     rcopy_plan.RcopyPeerUnreachable, 'Replication needs the peer'),
+    ('failing over', want(dr_state='failed_over'), group('s_failing_over'), rcopy_plan.RcopyBusy, 'failing over'),
+    ('recovering', want(dr_state='normal'), group('s_recovering'), rcopy_plan.RcopyBusy, 'recovering.*Wait'),
+    ('failing back', want(dr_state='normal'), group('s_failing_back'), rcopy_plan.RcopyBusy, 'failing back'),
+    ('failing back seen on the primary', want(dr_state='normal'), group('p_failing_back'), rcopy_plan.RcopyBusy, 'failing back'),
+    ('recovering seen on the primary', want(), group('p_recovering'), rcopy_plan.RcopyBusy, 'recovering'),
+    ('other target', want(target='elsewhere'), group(), rcopy_plan.RcopyRequestError, 'its target is dr_array'),
+    ('create as secondary', want(members=MEMBERS, role='secondary'), group(exists=False), rcopy_plan.RcopyRequestError,
      'starts as primary'),
-    ('create without members', want(), group(exists=False), rp.RcopyRequestError, 'at least one member'),
+    ('create without members', want(), group(exists=False), rcopy_plan.RcopyRequestError, 'at least one member'),
     ('create with the peer down', want(members=MEMBERS), group(exists=False, peer_reachable=False),
-     rp.RcopyPeerUnreachable, 'retry when dr_array answers'),
-    ('bad choice', want(dr_state='failed-over'), group(), rp.RcopyRequestError, 'dr_state must be one of'),
+     rcopy_plan.RcopyPeerUnreachable, 'retry when dr_array answers'),
+    ('bad choice', want(dr_state='failed-over'), group(), rcopy_plan.RcopyRequestError, 'dr_state must be one of'),
 ]
 
 
 @pytest.mark.parametrize('desired, current, error, match', [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
 def test_refused(desired, current, error, match):
     with pytest.raises(error, match=match) as info:
-        rp.plan_group(desired, current).actions
+        rcopy_plan.plan_group(desired, current).actions
     assert isinstance(info.value, InvalidRequest)
     assert info.value.message.startswith('Failed to ')
 
@@ -217,8 +217,8 @@ def test_unknown_state():
     current = group('s_synced')
     current.role = 'Primary-Rev'
     current.status = 'Backup'
-    with pytest.raises(rp.RcopyUnknownState, match='role Primary-Rev with status Backup'):
-        rp.plan_group(want(), current).actions
+    with pytest.raises(rcopy_plan.RcopyUnknownState, match='role Primary-Rev with status Backup'):
+        rcopy_plan.plan_group(want(), current).actions
 
 
 # ---------------------------------------------------------------- the state table
@@ -291,7 +291,7 @@ ROW_CHECKS = [
 
 @pytest.mark.parametrize('side, dr_state, replication, state, outcome, ref', ROW_CHECKS)
 def test_check_row(side, dr_state, replication, state, outcome, ref):
-    check = rp.check_row(side, dr_state, observed(state), replication=replication)
+    check = rcopy_plan.check_row(side, dr_state, observed(state), replication=replication)
     got = 'ok' if check.ok else 'pending' if check.pending else 'failed' if check.failed else 'off'
     assert (got, check.row.ref if check.row else None) == (outcome, ref)
     assert check.expected and check.message
@@ -303,15 +303,15 @@ def test_check_row(side, dr_state, replication, state, outcome, ref):
 def test_check_row_accepts_a_group_state_and_loose_names():
     current = group('s_failed_over')
     current.copy_state = 'Failedover'   # the design brief's spelling of DMTF CopyState 10
-    assert rp.check_row('secondary', 'failed_over', current).ok
+    assert rcopy_plan.check_row('secondary', 'failed_over', current).ok
     current.progress_status = 'Failing over'
-    assert rp.check_row('secondary', 'failed_over', current).pending
+    assert rcopy_plan.check_row('secondary', 'failed_over', current).pending
 
 
 def test_every_row_of_table_107_is_expected_somewhere():
     used = set()
-    for refs in rp.EXPECTED.values():
+    for refs in rcopy_plan.EXPECTED.values():
         for kind in ('done', 'pending', 'failed'):
             used.update(refs[kind])
-    assert used >= set(r.ref for r in rp.TABLE_107)
-    assert len([r for r in rp.TABLE_107 if not r.ref.startswith('106')]) == 17  # rows 1-16 and 3b
+    assert used >= set(r.ref for r in rcopy_plan.TABLE_107)
+    assert len([r for r in rcopy_plan.TABLE_107 if not r.ref.startswith('106')]) == 17  # rows 1-16 and 3b
