@@ -22,7 +22,7 @@ GATES := changelog-lint docs-lint lint collection-build ee units sanity molecule
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv unit integration integration-targets integration-pytest simulator-tests bench sanity sanity-tree collection-link clean gates $(GATES)
+.PHONY: demo test venv unit integration integration-targets integration-pytest FORCE simulator-tests bench sanity sanity-tree collection-link clean gates $(GATES)
 
 # Two simulated arrays, a protected application, a DR drill and its report (demo/run.sh stops the arrays on exit).
 demo: venv collection-link
@@ -55,15 +55,21 @@ unit: venv collection-link
 # arrays through setup_threepar_sim), then what is naturally Python (tests/integration/test_*.py, pytest).
 integration: integration-targets integration-pytest
 
-# TARGETS=threepar_volume runs one target; each run works in its own copy of the tree (IT_TREE), so runs may overlap.
-TARGETS ?=
-IT_TREE ?= $(CACHE)/it-$(or $(subst $(space),-,$(TARGETS)),all)/ansible_collections/smis/threepar
-space := $(subst ,, )
+# Each target runs in its own ansible-test process and copy of the tree (.cache/it-<target>), so that they run in
+# parallel under `make -j` (`make test` runs IT_JOBS at once) and one target can run alone: TARGETS=threepar_volume.
+TARGETS ?= $(sort $(filter-out setup_%,$(notdir $(wildcard tests/integration/targets/*))))
+IT_JOBS ?= 4
 integration-targets: venv
-	@rm -rf $(IT_TREE) && mkdir -p $(IT_TREE)
-	@git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(IT_TREE)
-	@cd $(IT_TREE) && git init -q && git add -A
-	cd $(IT_TREE) && $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS)
+	@$(MAKE) --no-print-directory -j$(IT_JOBS) --output-sync=target $(addprefix integration-target-,$(TARGETS))
+
+integration-target-%: venv FORCE
+	@tree=$(CACHE)/it-$*/ansible_collections/smis/threepar; rm -rf $$tree && mkdir -p $$tree && \
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $$tree && \
+	cd $$tree && git init -q && git add -A && \
+	start=$$(date +%s) && $(BIN)/ansible-test integration --local --python 3.11 --color no $* && \
+	echo "== integration target $* passed in $$(( $$(date +%s) - start )) s"
+
+FORCE:
 
 integration-pytest: venv collection-link
 	$(BIN)/python -m pytest -q $(XDIST) tests/integration $(PYTEST_ARGS)
