@@ -23,8 +23,10 @@ def test_serve_refuses_both_switches(capsys):
 
 
 def test_up_config_keys():
-    assert _rcopy_args({'name': 'A'}) == []
-    assert _rcopy_args({'name': 'A', 'rcopy_writable': True, 'rcopy_period': 2}) == ['--rcopy-writable', '--rcopy-period=2']
-    assert _rcopy_args({'name': 'A', 'rcopy_read_only': True, 'peers': ['B=http://x']}) == ['--peer=B=http://x', '--rcopy-read-only']
+    assert _rcopy_args({'name': 'A'}, {}) == []
+    assert _rcopy_args({'name': 'A', 'rcopy_writable': True, 'rcopy_period': 2}, {}) == ['--rcopy-writable', '--rcopy-period=2']
+    assert _rcopy_args({'name': 'A', 'rcopy_read_only': True, 'peers': ['B=http://x']}, {}) == ['--peer=B=http://x', '--rcopy-read-only']
+    # a peer named by array: its HTTP port in the config
+    assert _rcopy_args({'name': 'A', 'peers': ['B']}, {'B': (18001, 18002, None)}) == ['--peer=B=http://127.0.0.1:18001']
     with pytest.raises(ControlError):
-        _rcopy_args({'name': 'A', 'rcopy_writable': True, 'rcopy_read_only': True})
+        _rcopy_args({'name': 'A', 'rcopy_writable': True, 'rcopy_read_only': True}, {})
