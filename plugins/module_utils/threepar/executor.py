@@ -27,10 +27,10 @@ JOB_FAILURE_HINTS = {
 # What the array means by a return code of one method, where it says more than the code's name.
 RETURN_CODE_REASONS = {
     (model.ATTACH_REPLICA, model.RC_FAILED): 'the target volume is not compatible with the source (size, copies, volume set) or the '
-                                     'source has no snapshot space for the resync snapshot',
+    'source has no snapshot space for the resync snapshot',
     (model.ATTACH_REPLICA, model.RC_IN_USE): 'the target volume is already a copy of another volume',
     (model.MODIFY_SYNC, model.RC_FAILED): 'the copy no longer exists (a one-shot copy that finished, or one halted or detached '
-                                  'meanwhile) or is Broken',
+    'meanwhile) or is Broken',
 }
 STORAGE_CAPABILITIES = 'TPD_StorageCapabilities'
 
@@ -212,7 +212,7 @@ class Executor:
             return copy.path
         # A copy created by this run: its association is keyed by the two volume references.
         return CIMInstanceName(model.SYNCHRONIZED, {'SystemElement': self._volume_path(action.args['source']),
-                                                'SyncedElement': self._volume_path(action.target)},
+                                                    'SyncedElement': self._volume_path(action.target)},
                                namespace=self.client.namespace)
 
     # ------------------------------------------------------------ settings (Goal)

@@ -58,17 +58,17 @@ def _when(value):
 def volume_from(inst):
     size = int(inst.get('BlockSize') or 512) * int(inst.get('NumberOfBlocks') or 0)
     return model.Volume(name=inst.get('ElementName'), device_id=_key(inst.path, 'DeviceID') or inst.get('DeviceID'),
-                    wwn=inst.get('Name') or '', size=size, thin=bool(inst.get('ThinlyProvisioned')),
-                    read_only=bool(inst.get('ReadOnly')), copy_of=inst.get('CopyOf') or None,
-                    operational_status=[int(s) for s in inst.get('OperationalStatus') or []], path=inst.path)
+                        wwn=inst.get('Name') or '', size=size, thin=bool(inst.get('ThinlyProvisioned')),
+                        read_only=bool(inst.get('ReadOnly')), copy_of=inst.get('CopyOf') or None,
+                        operational_status=[int(s) for s in inst.get('OperationalStatus') or []], path=inst.path)
 
 
 def job_from(inst, path=None):
     path = path if path is not None else inst.path
     return model.Job(job_id=_key(path, 'InstanceID') or inst.get('InstanceID'), job_state=_int(inst.get('JobState')),
-                 operational_status=[int(s) for s in inst.get('OperationalStatus') or []],
-                 percent_complete=_int(inst.get('PercentComplete')), error_description=inst.get('ErrorDescription'),
-                 method=inst.get('MethodName'), target=inst.get('TargetName'), path=path)
+                     operational_status=[int(s) for s in inst.get('OperationalStatus') or []],
+                     percent_complete=_int(inst.get('PercentComplete')), error_description=inst.get('ErrorDescription'),
+                     method=inst.get('MethodName'), target=inst.get('TargetName'), path=path)
 
 
 def _int(value):
@@ -121,11 +121,11 @@ class Inventory:
             if source is None or target is None:
                 continue    # a volume created or deleted between the two reads; the next run sees it
             copies.append(model.Copy(source=source, target=target, copy_type=int(inst.get('CopyType')), sync_state=int(inst.get('SyncState')),
-                                 replica_type=_int(inst.get('ReplicaType')), copy_state=_int(inst.get('CopyState')),
-                                 progress_status=_int(inst.get('ProgressStatus')), sync_type=_int(inst.get('SyncType')),
-                                 mode=_int(inst.get('Mode')), sync_maintained=inst.get('SyncMaintained'),
-                                 when_synced=_when(inst.get('WhenSynced')), percent_synced=_int(inst.get('PercentSynced')),
-                                 path=inst.path))
+                                     replica_type=_int(inst.get('ReplicaType')), copy_state=_int(inst.get('CopyState')),
+                                     progress_status=_int(inst.get('ProgressStatus')), sync_type=_int(inst.get('SyncType')),
+                                     mode=_int(inst.get('Mode')), sync_maintained=inst.get('SyncMaintained'),
+                                     when_synced=_when(inst.get('WhenSynced')), percent_synced=_int(inst.get('PercentSynced')),
+                                     path=inst.path))
         self.state.copies = copies
 
     def _read_allocations(self):
@@ -164,7 +164,7 @@ class Inventory:
             instance_id = inst.get('InstanceID') or _key(inst.path, 'InstanceID') or ''
             volume = instance_id[len(model.DSP_ID_PREFIX):] if instance_id.startswith(model.DSP_ID_PREFIX) else inst.get('ElementName')
             spaces[volume] = model.SnapSpace(volume=volume, snap_cpg=inst.get('DSPName') or None, snap_size=int(inst.get('SnapVolumeSize') or 0),
-                                         snap_percent=int(inst.get('SnapVolumePercentage') or 0), path=inst.path)
+                                             snap_percent=int(inst.get('SnapVolumePercentage') or 0), path=inst.path)
         self.state.snap_spaces = spaces
 
     def _read_pools(self):
@@ -172,7 +172,7 @@ class Inventory:
         for inst in self.client.enumerate(model.CPG_POOL, POOL_PROPERTIES, 'CPGs'):
             name = inst.get('ElementName')
             pools[name] = model.Pool(name=name, total=int(inst.get('TotalManagedSpace') or 0),
-                                 remaining=int(inst.get('RemainingManagedSpace') or 0), path=inst.path)
+                                     remaining=int(inst.get('RemainingManagedSpace') or 0), path=inst.path)
         self.state.pools = pools
 
     # ------------------------------------------------------------ used by the executor and threepar_info
@@ -224,8 +224,8 @@ class Inventory:
             keys = path.keybindings if path is not None else {}
             if keys.get('SystemName') and keys.get('SystemCreationClassName'):
                 return path.__class__(model.CONFIG_SERVICE, {'SystemCreationClassName': keys['SystemCreationClassName'],
-                                                         'SystemName': keys['SystemName'], 'CreationClassName': model.CONFIG_SERVICE,
-                                                         'Name': CONFIG_SERVICE_NAME}, namespace=path.namespace)
+                                                             'SystemName': keys['SystemName'], 'CreationClassName': model.CONFIG_SERVICE,
+                                                             'Name': CONFIG_SERVICE_NAME}, namespace=path.namespace)
             return None
         return None
 

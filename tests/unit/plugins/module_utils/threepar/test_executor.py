@@ -46,8 +46,8 @@ def executor(client, wait=True, timeout=5):
     vol = CIMInstanceName('TPD_StorageVolume', {'DeviceID': '1'}, namespace='root/tpd')
     snap = CIMInstanceName('TPD_StorageVolume', {'DeviceID': '2'}, namespace='root/tpd')
     inventory.state = model.ArrayState(volumes={'vol1': model.Volume('vol1', path=vol), 'snap1': model.Volume('snap1', copy_of='vol1', path=snap)},
-                                   copies=[model.Copy('vol1', 'snap1', 5, model.SS_FROZEN, path=CIMInstanceName('TPD_StorageSynchronized', {}))],
-                                   pools={})
+                                       copies=[model.Copy('vol1', 'snap1', 5, model.SS_FROZEN, path=CIMInstanceName('TPD_StorageSynchronized', {}))],
+                                       pools={})
     fake_time = [0.0]
 
     def sleep(seconds):

@@ -21,7 +21,7 @@ def resync(target):
 
 
 STATE = model.ArrayState(volumes={}, copies=[model.Copy('v1', 's1', model.COPY_TYPE_VIRTUAL, model.SS_IDLE),
-                                         model.Copy('v1', 'c1', model.COPY_TYPE_UNSYNC_ASSOC, model.SS_FROZEN, replica_type=model.REPLICA_TYPE_FULL_COPY)])
+                                             model.Copy('v1', 'c1', model.COPY_TYPE_UNSYNC_ASSOC, model.SS_FROZEN, replica_type=model.REPLICA_TYPE_FULL_COPY)])
 
 
 @pytest.mark.parametrize('actions, expected', [

@@ -21,19 +21,19 @@ def array(copies=(), extra_volumes=(), snap_cpg='FC_r5'):
     volumes = {'vol1': model.Volume('vol1', size=10 * GIB, cpg='FC_r5')}
     for item in copies:
         volumes[item.target] = model.Volume(item.target, size=10 * GIB, copy_of=item.source,
-                                        cpg='FC_r5' if item.kind == 'physical' else None)
+                                            cpg='FC_r5' if item.kind == 'physical' else None)
     for vol in extra_volumes:
         volumes[vol.name] = vol
     return model.ArrayState(volumes=volumes, copies=list(copies),
-                        pools={'FC_r5': model.Pool('FC_r5'), 'SSD_r6': model.Pool('SSD_r6')},
-                        snap_spaces={'vol1': model.SnapSpace('vol1', snap_cpg=snap_cpg)} if snap_cpg else {})
+                            pools={'FC_r5': model.Pool('FC_r5'), 'SSD_r6': model.Pool('SSD_r6')},
+                            snap_spaces={'vol1': model.SnapSpace('vol1', snap_cpg=snap_cpg)} if snap_cpg else {})
 
 
 def copy(kind, sync_state, name='snap1', age_hours=1, source='vol1'):
     when = NOW - timedelta(hours=age_hours) if age_hours is not None else None
     copy_type, replica_type = KIND[kind]
     return model.Copy(source=source, target=name, copy_type=copy_type, replica_type=replica_type, sync_state=sync_state,
-                  when_synced=when)
+                      when_synced=when)
 
 
 def point(hours_ago, fraction=False):

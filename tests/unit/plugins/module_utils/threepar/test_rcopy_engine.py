@@ -416,7 +416,7 @@ def state_of(name, **kw):
         's_failed_over': ('Primary-Rev', 'Stopped', 'FailedOver', 'Broken', 'Completed'),
         's_recovered': ('Primary-Rev', 'Synced', 'Synchronized', 'Synchronized', 'Completed')}[name]
     return rcopy_plan.GroupState('rcg', True, role, status, copy_state, sync_state, progress, 'sync', '3PAR-B',
-                         (rcopy_plan.MemberPair('db01', 'db01_r'),), **kw)
+                                 (rcopy_plan.MemberPair('db01', 'db01_r'),), **kw)
 
 
 @pytest.mark.parametrize('params,current,expected', [

@@ -40,7 +40,7 @@ def group(state='p_synced', exists=True, mode='sync', members=PAIRS, **kw):
         return rcopy_plan.GroupState('g1', exists=False, **kw)
     role, status, copy_state, sync_state, progress = STATES[state]
     return rcopy_plan.GroupState('g1', True, role, status, copy_state, sync_state, progress, mode, 'dr_array',
-                         tuple(members), **kw)
+                                 tuple(members), **kw)
 
 
 def want(**kw):
