@@ -10,14 +10,22 @@ def run(port, command, user='3paradm', password='3pardata', pkey=None, stdin=Non
     client.connect('127.0.0.1', port=port, username=user, password=password, pkey=pkey,
                    look_for_keys=False, allow_agent=False, timeout=10)
     try:
-        chan_in, chan_out, dummy = client.exec_command(command, timeout=30)
-        if stdin is not None:
-            chan_in.write(stdin)
-        chan_in.channel.shutdown_write()
-        output = chan_out.read().decode()
-        return chan_out.channel.recv_exit_status(), output
+        return exchange(client, command, stdin)
     finally:
         client.close()
+
+
+def exchange(client, command, stdin=None):
+    """(exit status, output) of ``command`` on a new exec channel of a connected ``client``, given ``stdin``."""
+    chan_in, chan_out, dummy = client.exec_command(command, timeout=30)
+    if stdin is not None:
+        try:
+            chan_in.write(stdin)
+        except OSError:     # the command ended without reading it (a refusal): the array closed the channel
+            pass
+    chan_in.channel.shutdown_write()
+    output = chan_out.read().decode()
+    return chan_out.channel.recv_exit_status(), output
 
 
 def host_key(port):

@@ -20,6 +20,7 @@ import paramiko
 import pytest
 import pywbem
 
+from cli_ssh import exchange
 from rcopy_pair import free_port, wait_for, write_seed
 from threepar_sim.control import SimulatorProcess
 from threepar_sim.tpdcli import mask_secrets
@@ -80,12 +81,7 @@ class Sessions:
         return client
 
     def run(self, port, command, user, password, stdin=None):
-        chan_in, chan_out, dummy = self.client(port, user, password).exec_command(command, timeout=30)
-        if stdin is not None:
-            chan_in.write(stdin)
-        chan_in.channel.shutdown_write()
-        output = chan_out.read().decode()
-        return chan_out.channel.recv_exit_status(), output
+        return exchange(self.client(port, user, password), command, stdin)
 
     def close(self):
         for client in self.clients.values():

@@ -28,7 +28,9 @@ HOST_KEY_FILE = 'ssh_host_key'
 AUTHORIZED_KEYS_DIR = 'authorized_keys'
 COMMAND_LOG = 'commands.log'
 CONFIRM_TIMEOUT = 5.0
-EXEC_REPLY_SECONDS = 0.02
+# A command runs once paramiko has answered its exec request (_Transport); this bounds the wait should it never see
+# the answer go (a paramiko that no longer sends it through _send_user_message).
+EXEC_REPLY_TIMEOUT = 5.0
 
 
 def ensure_host_key(data_dir):
@@ -65,6 +67,36 @@ class CommandLog:
             log.write(json.dumps(record) + '\n')
 
 
+class _Transport(paramiko.Transport):
+    """A server transport that tells when it has answered a channel's exec request.
+
+    paramiko answers an exec request after ServerInterface.check_channel_exec_request returns, from its own thread. A
+    command run from that callback can end, and close its channel, before the answer leaves: the client then sees the
+    channel closed instead of the command's output ("Channel closed", seen under load). So the command waits for the
+    event ``expect_answer`` gives, set when the transport next sends that channel a CHANNEL_SUCCESS."""
+
+    def __init__(self, sock):
+        super().__init__(sock)
+        self._expected = {}
+        self._expected_lock = threading.Lock()
+
+    def expect_answer(self, channel):
+        """An event set once ``channel``'s pending request (its exec) has been answered."""
+        event = threading.Event()
+        with self._expected_lock:
+            self._expected[channel.remote_chanid] = event
+        return event
+
+    def _send_user_message(self, data):
+        super()._send_user_message(data)
+        raw = data.asbytes()
+        if raw[:1] == bytes([paramiko.common.MSG_CHANNEL_SUCCESS]) and len(raw) >= 5:
+            with self._expected_lock:
+                event = self._expected.pop(int.from_bytes(raw[1:5], 'big'), None)
+            if event is not None:
+                event.set()
+
+
 class _Interface(paramiko.ServerInterface):
     """Authentication and channel requests of one SSH connection."""
 
@@ -92,8 +124,9 @@ class _Interface(paramiko.ServerInterface):
         return paramiko.OPEN_SUCCEEDED if kind == 'session' else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
     def check_channel_exec_request(self, channel, command):
-        thread = threading.Thread(target=self.server.execute, args=(channel, self.user, command.decode('utf-8', 'replace')),
-                                  name='ssh-exec', daemon=True)
+        answered = channel.get_transport().expect_answer(channel)
+        thread = threading.Thread(target=self.server.execute, name='ssh-exec', daemon=True,
+                                  args=(channel, self.user, command.decode('utf-8', 'replace'), answered))
         thread.start()
         return True
 
@@ -170,7 +203,7 @@ class SshServer:
     def _serve(self, conn):
         # small packets (output, exit status, EOF, close) leave at once, not after the peer's delayed ACK
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        transport = paramiko.Transport(conn)
+        transport = _Transport(conn)
         transport.add_server_key(self.host_key)
         with self._lock:
             self._transports.add(transport)
@@ -187,12 +220,12 @@ class SshServer:
                 self._transports.discard(transport)
             transport.close()
 
-    def execute(self, channel, user, command):
-        """Run one command on an exec channel: output, exit status, close."""
+    def execute(self, channel, user, command, answered):
+        """Run one command on an exec channel, once its request is ``answered``: output, exit status, close."""
         started = time.monotonic()
         status = 1
-        # paramiko answers the exec request after check_channel_exec_request returns: let that answer leave first
-        time.sleep(EXEC_REPLY_SECONDS)
+        if not answered.wait(EXEC_REPLY_TIMEOUT):
+            LOG.warning('the exec request of %r was not seen answered: running it anyway', mask_secrets(command))
         try:
             role = self.array.users.get(user, {}).get('role')
             output, status = self.cli.run(user, role, command, confirm=lambda prompt: self._confirm(channel, prompt))
