@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.smis.threepar.plugins.filter.drill_report import FilterModule, drill_report_html
 
-SAMPLE = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'threepar', 'sample_drill_report.json')
+SAMPLE = os.path.join(os.path.dirname(__file__), '..', 'plugin_utils', 'sample_drill_report.json')
 
 
 def test_registered():

@@ -11,9 +11,10 @@ import json
 import os
 from html.parser import HTMLParser
 
+import markupsafe
 import pytest
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import drill_report as dr
+from ansible_collections.smis.threepar.plugins.plugin_utils import drill_report as dr
 
 SAMPLE = os.path.join(os.path.dirname(__file__), 'sample_drill_report.json')
 VOID = {'meta', 'br', 'img', 'input', 'link', 'hr', 'col', 'area', 'base', 'wbr', 'source', 'track'}
@@ -96,7 +97,7 @@ def test_every_step_in_timeline_and_list(report):
 
 
 def test_timeline_bars_follow_the_times(report):
-    spans = dr._layout(report)
+    spans = dr.layout(report)
     assert spans[0][0] == 0.0 and spans[1][0] == pytest.approx(9.0) and spans[-1][1] == pytest.approx(249.6)
     assert all(b[0] >= a[1] - 1e-6 for a, b in zip(spans, spans[1:]))
 
@@ -104,7 +105,7 @@ def test_timeline_bars_follow_the_times(report):
 def test_steps_without_times_are_laid_end_to_end():
     report = {'drill': {'name': 'd', 'result': 'passed'},
               'steps': [{'name': 'a', 'duration_s': 5}, {'name': 'b', 'duration_s': 10, 'status': 'skipped'}]}
-    assert dr._layout(report) == [(0.0, 5.0, 5.0), (5.0, 15.0, 10.0)]
+    assert dr.layout(report) == [(0.0, 5.0, 5.0), (5.0, 15.0, 10.0)]
     page = dr.render_html(report)
     assert parse(page).errors == []
     assert 'No remote-copy group states' in page and '15.0 s' in page
@@ -142,7 +143,7 @@ def test_hostile_names_are_escaped(report):
 
 
 def html_escaped(text):
-    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('"', '&quot;')
+    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('"', '&#34;')
 
 
 def test_failed_drill_is_shown_failed(report):
@@ -157,7 +158,7 @@ def test_failed_drill_is_shown_failed(report):
     page = dr.render_html(report)
     assert parse(page).errors == []
     assert '>FAILED<' in page and dr.COLOURS['failed'] in page
-    assert '<title>%s &#8212; DR drill failed</title>' % dr.esc(report['drill']['name']) in page
+    assert '<title>%s &#8212; DR drill failed</title>' % markupsafe.escape(report['drill']['name']) in page
     assert 'first failure: recover' in page
     assert '&#10007; no' in page and 'class="bad"' in page
     assert '\u2717 failed' in page and page.count('">skipped</span>') == 2
