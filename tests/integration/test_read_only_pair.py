@@ -25,7 +25,7 @@ from conftest import BIN, COLLECTIONS, PASSWORD, PLAYBOOKS, ROOT, USER
 
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import drill_report  # noqa: E402 pylint: disable=wrong-import-position
+from ansible_collections.smis.threepar.plugins.plugin_utils import drill_report  # noqa: E402 pylint: disable=wrong-import-position
 
 GROUP = 'rcg_it'
 LAYOUT = {
