@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: start two simulated 3PAR arrays (demo/arrays.yml, data in .cache/demo), protect a small
-# application, run a DR drill, print where its report is, and stop the arrays whatever happens.
+# application, run a DR drill (playbooks/demo.yml ends with a summary and where the report is), and stop the
+# arrays whatever happens.
 # Needs .venv and the collection link (the Makefile's venv and collection-link targets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,4 @@ PY
 
 "$bin/ansible-playbook" -i demo/inventory.yml -e @demo/vars.yml -e "demo_dir=$demo_dir" playbooks/demo.yml
 
-echo "== demo done in $(($(date +%s) - started)) s; the DR drill report:"
-echo "   $demo_dir/reports/dr-drill.json"
-echo "   $demo_dir/reports/dr-drill.html"
+echo "== demo done in $(($(date +%s) - started)) s"

@@ -215,12 +215,10 @@ def wait_until_serving(data_dir, timeout, proc=None):
 
 
 def _entry_paths(entry, base_dir):
-    data = entry.get('data') or entry['name']
-    data = data if os.path.isabs(data) else os.path.join(base_dir, data)
+    """The data directory and seed file of a config entry: absolute, relative ones from the config's directory."""
     seed = entry.get('seed')
-    if seed and not os.path.isabs(seed):
-        seed = os.path.join(base_dir, seed)
-    return data, seed
+    return (os.path.normpath(os.path.join(base_dir, entry.get('data') or entry['name'])),
+            os.path.normpath(os.path.join(base_dir, seed)) if seed else None)
 
 
 def _entries(config, only=None):
