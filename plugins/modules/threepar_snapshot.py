@@ -208,13 +208,15 @@ changed:
   type: bool
 actions:
   description:
-    - The ordered steps taken (in check mode, the plan). A C(wait for copy) step has no method.
+    - The ordered steps taken (in check mode, the plan). Each C(operation) is one of V(create_virtual_copy), V(create_target_volume),
+      V(create_physical_copy), V(resync_copy), V(restore_copy), V(detach_copy), V(stop_copy), V(wait_for_copy), V(delete_copy) or
+      V(recount_snapshot_space). A V(wait_for_copy) step has no method.
     - Steps that started a job also carry C(job_id) and C(job_state).
   returned: always
   type: list
   elements: dict
-  sample: [{"operation": "create target volume", "target": "db01-clone", "method": "CreateOrModifyElementFromStoragePool"},
-           {"operation": "create physical copy", "target": "db01-clone", "method": "AttachReplica", "job_id": "TPD:JOB:3",
+  sample: [{"operation": "create_target_volume", "target": "db01-clone", "method": "CreateOrModifyElementFromStoragePool"},
+           {"operation": "create_physical_copy", "target": "db01-clone", "method": "AttachReplica", "job_id": "TPD:JOB:3",
             "job_state": "Completed"}]
 copy:
   description: The copy after the run (in check mode, as it is now); empty when it does not exist.

@@ -112,9 +112,10 @@ actions:
   elements: dict
   contains:
     operation:
-      description: What the step does.
+      description: What the step does, V(create_volume), V(grow_volume), V(set_snapshot_space) or V(delete_volume); with O(force),
+        the copies of the volume go first (V(detach_copy), V(stop_copy), V(delete_copy)).
       type: str
-      sample: create volume
+      sample: create_volume
     target:
       description: The volume or copy it acts on.
       type: str
@@ -123,7 +124,7 @@ actions:
       description: The CIM method of C(TPD_StorageConfigurationService) invoked.
       type: str
       sample: CreateOrModifyElementFromStoragePool
-  sample: [{"operation": "create volume", "target": "db01", "method": "CreateOrModifyElementFromStoragePool"}]
+  sample: [{"operation": "create_volume", "target": "db01", "method": "CreateOrModifyElementFromStoragePool"}]
 volume:
   description: The volume after the run (empty after a delete; in check mode, as it is now).
   returned: always

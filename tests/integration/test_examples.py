@@ -54,10 +54,10 @@ ARRAYS = {'threepar_volume': 'fresh_array', 'threepar_rcopy_group': 'array_pair'
 FIRST = {
     'threepar_info': [[], [], []],
     'threepar_snapshot': [
-        ['create virtual copy'], ['create target volume', 'create physical copy'], ['restore copy'],
-        ['create target volume', 'create physical copy'],
-        ['create virtual copy', 'create virtual copy', 'delete copy', 'recount snapshot space']],
-    'threepar_volume': [['create volume'], ['grow volume'], ['delete volume']],
+        ['create_virtual_copy'], ['create_target_volume', 'create_physical_copy'], ['restore_copy'],
+        ['create_target_volume', 'create_physical_copy'],
+        ['create_virtual_copy', 'create_virtual_copy', 'delete_copy', 'recount_snapshot_space']],
+    'threepar_volume': [['create_volume'], ['grow_volume'], ['delete_volume']],
     'threepar_rcopy_group': [
         ['create', 'create_replica', 'start'], ['stop', 'set_mode', 'remove_member', 'start'], ['stop', 'failover'],
         ['recover'], ['restore'], ['stop', 'reverse', 'start'], ['stop', 'delete']],

@@ -66,5 +66,5 @@ def test_browse_user_waits_for_a_copy_in_progress_by_polling(play, sim):
     run = play.run('snapshot', {'source': 'jw-big', 'name': 'jw-clone5', 'type': 'physical'},
                    env={'THREEPAR_USERNAME': '3parbrowse'})
     assert run.result.get('failed') is not True, run
-    assert run.result['actions'][0]['operation'] == 'wait for copy' and run.result['copy']['sync_state'] == 'Frozen'
+    assert run.result['actions'][0]['operation'] == 'wait_for_copy' and run.result['copy']['sync_state'] == 'Frozen'
     assert _writes(run) == []

@@ -158,7 +158,7 @@ def test_refresh_snapshots(pair):
     extra = dict(LAYOUT, protect_snapshots=dict(LAYOUT['protect_snapshots'], max_age='1s'))
     run = pair.playbook(os.path.join(ROOT, 'playbooks', 'refresh_snapshots.yml'), extra)
     assert run.returncode == 0, run.stdout[-3000:]
-    assert 'resync copy it_data.snap' in run.stdout and 'resync copy it_logs.snap' in run.stdout
+    assert 'resync_copy it_data.snap' in run.stdout and 'resync_copy it_logs.snap' in run.stdout
 
 
 def install_key(array, user):

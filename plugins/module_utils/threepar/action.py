@@ -9,16 +9,37 @@ __metaclass__ = type
 
 from dataclasses import dataclass, field
 
+# The operations of the volume and local-copy plans: the ids results report (RV(actions)[].operation), verb first.
+# Remote copy names its own (rcopy_plan).
+CREATE_VOLUME = 'create_volume'
+GROW_VOLUME = 'grow_volume'
+SET_SNAPSHOT_SPACE = 'set_snapshot_space'
+DELETE_VOLUME = 'delete_volume'
+CREATE_VIRTUAL_COPY = 'create_virtual_copy'
+CREATE_TARGET_VOLUME = 'create_target_volume'
+CREATE_PHYSICAL_COPY = 'create_physical_copy'
+RESYNC_COPY = 'resync_copy'
+RESTORE_COPY = 'restore_copy'
+DETACH_COPY = 'detach_copy'
+STOP_COPY = 'stop_copy'
+WAIT_FOR_COPY = 'wait_for_copy'
+DELETE_COPY = 'delete_copy'
 # The recount of snapshot space (updatesnapspace) invokes a method but changes no data and no configuration.
-RECOUNT = 'recount snapshot space'
+RECOUNT = 'recount_snapshot_space'
 NON_CHANGING_OPERATIONS = frozenset([RECOUNT])
+
+
+def verb_and_object(operation):
+    """How an error message names a step: 'create_virtual_copy' -> ('create', 'virtual copy')."""
+    verb, _, what = operation.partition('_')
+    return verb, what.replace('_', ' ')
 
 
 @dataclass
 class Action:
     """One step of a plan, on the array the module talks to.
 
-    ``operation``: what it does (the label in results); ``target``: the volume, copy or group it acts on;
+    ``operation``: what it does (the id in results); ``target``: the volume, copy or group it acts on;
     ``method``: the CIM method (None: a wait for the array, which changes nothing); ``args``: what the executor needs
     to build the method's parameters or the command; ``cli``: what an operator would type on the array for it (remote
     copy, where the CLI is a transport); ``code``: the Operation number of a Modify*Synchronization method;

@@ -8,7 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import RECOUNT
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
+    CREATE_PHYSICAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY, verb_and_object)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
 
@@ -19,9 +20,9 @@ except ImportError:
 
 # What a failed job leaves behind, and what to do about it.
 JOB_FAILURE_HINTS = {
-    'create physical copy': 'The copy is Broken: delete it (state: absent) and create it again.',
-    'resync copy': 'The copy is Broken: delete it (state: absent) and create it again.',
-    'restore copy': 'The snapshot is Broken: delete it (state: absent); the source keeps its data.',
+    CREATE_PHYSICAL_COPY: 'The copy is Broken: delete it (state: absent) and create it again.',
+    RESYNC_COPY: 'The copy is Broken: delete it (state: absent) and create it again.',
+    RESTORE_COPY: 'The snapshot is Broken: delete it (state: absent); the source keeps its data.',
     RECOUNT: 'The space figures stay as last counted; nothing else changed. Run the task again.',
 }
 # What the array means by a return code of one method, where it says more than the code's name.
@@ -75,12 +76,12 @@ class Executor:
         if action.method is None:
             return self._wait_for_copy(action)
         params = getattr(self, '_params_' + action.method)(action)
-        what = '%s %s' % (action.operation.split(' ', 1)[-1], action.target)
-        verb = action.operation.split(' ', 1)[0]
+        verb, thing = verb_and_object(action.operation)
+        what = '%s %s' % (thing, action.target)
         try:
             rc, out = self._invoke(action.method, params, verb, what)
         except NotFound:
-            if action.operation != 'delete copy':
+            if action.operation != DELETE_COPY:
                 raise
             # Gone already: taken with a copy that went before it (the resync snapshot of a detached clone), or
             # deleted by someone else since the read. The end state is reached.
@@ -252,7 +253,7 @@ class Executor:
     def _params_CreateOrModifyElementFromStoragePool(self, action):  # pylint: disable=invalid-name
         args = action.args
         params = []
-        if 'pool' in args:    # create volume, create target volume
+        if 'pool' in args:    # CREATE_VOLUME, CREATE_TARGET_VOLUME
             params += [('ElementName', args['name']), ('ElementType', Uint16(args['element_type'])), ('InPool', self._pool_path(args['pool'])),
                        ('Size', Uint64(args['size']))]
         else:

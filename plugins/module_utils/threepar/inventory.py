@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
@@ -31,7 +32,7 @@ JOB_STATE_PROPERTIES = ['JobState', 'OperationalStatus', 'PercentComplete', 'Err
 SYSTEM_PROPERTIES = ['Name', 'ElementName', 'SerialNumber', 'OperationalStatus']
 
 # Steps of a copies plan whose effect on the volumes is known without reading them again (see after_copy_changes).
-DERIVED_COPY_OPERATIONS = ('delete copy', 'resync copy', 'restore copy', 'recount snapshot space')
+DERIVED_COPY_OPERATIONS = (DELETE_COPY, RESYNC_COPY, RESTORE_COPY, RECOUNT)
 CONFIG_SERVICE_NAME = 'StorageConfigurationService'
 
 # Reads in dependency order: copies and allocations name volumes by reference.
@@ -187,17 +188,17 @@ class Inventory:
         for action in performed:
             if action.method is None or action.operation in DERIVED_COPY_OPERATIONS:
                 continue
-            if action.operation == 'create virtual copy' and action.target in created:
+            if action.operation == CREATE_VIRTUAL_COPY and action.target in created:
                 continue
             derivable = False
         if not derivable:
             return self.refresh('volumes', 'copies')
         for action in performed:
-            if action.operation == 'delete copy':
+            if action.operation == DELETE_COPY:
                 gone = volumes.pop(action.target, None)
                 if gone is not None:
                     self._volume_by_id.pop(gone.device_id, None)
-            elif action.operation == 'create virtual copy':
+            elif action.operation == CREATE_VIRTUAL_COPY:
                 path = created[action.target]
                 volume = model.Volume(name=action.target, device_id=_key(path, 'DeviceID'), copy_of=action.args['source'], path=path)
                 volumes[volume.name] = volume

@@ -9,7 +9,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import RECOUNT, Action, Plan
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
+    CREATE_PHYSICAL_COPY, CREATE_TARGET_VOLUME, CREATE_VIRTUAL_COPY, CREATE_VOLUME, DELETE_COPY, DELETE_VOLUME, DETACH_COPY, GROW_VOLUME,
+    RECOUNT, RESTORE_COPY, RESYNC_COPY, SET_SNAPSHOT_SPACE, STOP_COPY, WAIT_FOR_COPY, Action, Plan, verb_and_object)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, NotFound, Unsupported)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.model import (
@@ -104,7 +106,7 @@ def _create_volume(want, state):
         _require_pool(want['snap_cpg'], state, 'snap_cpg', name)
     args = {'name': name, 'pool': want['cpg'], 'size': want['size'],
             'element_type': model.ELEMENT_TYPE_BY_PROVISIONING[want.get('provisioning') or 'thin'], 'goal': _snap_goal(want)}
-    return [Action('create volume', name, CREATE_OR_MODIFY, args)]
+    return [Action(CREATE_VOLUME, name, CREATE_OR_MODIFY, args)]
 
 
 def _update_volume(want, volume, state):
@@ -127,7 +129,7 @@ def _update_volume(want, volume, state):
         if want['size'] > model.MAX_VOLUME_SIZE:
             raise InvalidRequest('grow', 'volume %s' % name, 'size %s is above the largest volume the array makes (%s)'
                                  % (model.format_size(want['size']), model.format_size(model.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')
-        actions.append(Action('grow volume', name, CREATE_OR_MODIFY, {'name': name, 'size': want['size']}))
+        actions.append(Action(GROW_VOLUME, name, CREATE_OR_MODIFY, {'name': name, 'size': want['size']}))
     space = (state.snap_spaces or {}).get(name) or model.SnapSpace(name)
     differs = ((want.get('snap_cpg') and want['snap_cpg'] != space.snap_cpg)
                or (want.get('snap_size') is not None and want['snap_size'] != space.snap_size)
@@ -138,7 +140,7 @@ def _update_volume(want, volume, state):
         if not want.get('snap_cpg') and not space.snap_cpg:
             raise InvalidRequest('set the snapshot space of', 'volume %s' % name, 'it has no snapshot space yet and snap_cpg is not given',
                                  'Set snap_cpg to the CPG that holds its snapshot data.')
-        actions.append(Action('set snapshot space', name, CREATE_OR_MODIFY, {'name': name, 'goal': _snap_goal(want)}))
+        actions.append(Action(SET_SNAPSHOT_SPACE, name, CREATE_OR_MODIFY, {'name': name, 'goal': _snap_goal(want)}))
     return actions
 
 
@@ -172,24 +174,24 @@ def _delete_volume(volume, force, state):
     for copy in dependants:
         if copy.resyncable and copy.sync_state == model.SS_FROZEN:
             # A complete physical copy holds the data on its own: keep it as an independent volume.
-            actions.append(_modify(copy, model.OP_DETACH, 'detach copy'))
+            actions.append(_modify(copy, model.OP_DETACH, DETACH_COPY))
             continue
         if copy.kind == 'physical' and copy.sync_state in model.SYNC_STATES_IN_TRANSIT:
-            actions.append(_modify(copy, model.OP_STOP_COPY, 'stop copy'))
+            actions.append(_modify(copy, model.OP_STOP_COPY, STOP_COPY))
         actions.append(_delete_copy(copy.target))
-    actions.append(Action('delete volume', name, RETURN_TO_POOL, {'name': name}))
+    actions.append(Action(DELETE_VOLUME, name, RETURN_TO_POOL, {'name': name}))
     return actions
 
 
 # ---------------------------------------------------------------- copies
 
-def _modify(copy, operation, label):
-    return Action(label, copy.target, MODIFY_SYNC, {'source': copy.source, 'name': copy.target, 'operation': operation,
-                                                    'resyncable': copy.resyncable})
+def _modify(copy, code, operation):
+    return Action(operation, copy.target, MODIFY_SYNC, {'source': copy.source, 'name': copy.target, 'operation': code,
+                                                        'resyncable': copy.resyncable})
 
 
 def _wait(copy):
-    return Action('wait for copy', copy.target, None, {'source': copy.source, 'name': copy.target})
+    return Action(WAIT_FOR_COPY, copy.target, None, {'source': copy.source, 'name': copy.target})
 
 
 def synchronization_type(action):
@@ -207,14 +209,14 @@ def check_supported(actions, supported):
         needed = synchronization_type(action)
         if needed is not None and needed not in supported:
             offered = ', '.join(model.decode(model.SYNCHRONIZATION_TYPE, t) for t in sorted(supported))
-            raise Unsupported('create', '%s %s' % (action.operation.split(' ', 1)[1], action.target),
+            raise Unsupported('create', '%s %s' % (verb_and_object(action.operation)[1], action.target),
                               'the SMI-S provider does not make %s copies (its %s lists %s)'
                               % (model.SYNCHRONIZATION_TYPE[needed], model.REPLICATION_CAPABILITIES, offered),
                               'Nothing was changed; make the copy with the 3PAR CLI (createsv, createvvcopy).')
 
 
 def _delete_copy(name):
-    return Action('delete copy', name, RETURN_TO_POOL, {'name': name})
+    return Action(DELETE_COPY, name, RETURN_TO_POOL, {'name': name})
 
 
 def _obj(want):
@@ -330,11 +332,11 @@ def copy_diff_view(view):
 
 # What a copy shows once the steps planned for it are done, by the last step that changes it. Absent: no key.
 AFTER_STEP = {
-    'create virtual copy': {'sync_state': 'Idle', 'when_synced': '(new point in time)', 'read_only': False},
-    'resync copy': {'when_synced': '(new point in time)'},
-    'restore copy': {'sync_state': 'Idle', 'when_synced': '(time the promote completes)'},
-    'detach copy': {'sync_state': None, 'detached': True},
-    'stop copy': {'sync_state': None, 'detached': True},
+    CREATE_VIRTUAL_COPY: {'sync_state': 'Idle', 'when_synced': '(new point in time)', 'read_only': False},
+    RESYNC_COPY: {'when_synced': '(new point in time)'},
+    RESTORE_COPY: {'sync_state': 'Idle', 'when_synced': '(time the promote completes)'},
+    DETACH_COPY: {'sync_state': None, 'detached': True},
+    STOP_COPY: {'sync_state': None, 'detached': True},
 }
 
 
@@ -347,14 +349,14 @@ def _copy_after(want, before, actions):
         return {} if mine else before
     after = dict(before) if before else {'source': want['source'], 'name': want['name'], 'type': want['type']}
     for action in mine:
-        if action.operation == 'create physical copy' and action.args['copy_type'] == model.COPY_TYPE_UNSYNC_ASSOC:
+        if action.operation == CREATE_PHYSICAL_COPY and action.args['copy_type'] == model.COPY_TYPE_UNSYNC_ASSOC:
             after.update(resyncable=True, when_synced='(time the copy completes)', sync_state='Frozen', read_only=False)
-        elif action.operation == 'create physical copy':
+        elif action.operation == CREATE_PHYSICAL_COPY:
             after.update(sync_state=None, detached=True)   # one-shot: the association goes when the copy ends
         else:
             after.update(AFTER_STEP.get(action.operation, {}))
-    if want['state'] == 'halted' and any(a.operation == 'wait for copy' for a in actions if a.target == want['name']):
-        after.update(AFTER_STEP['stop copy'])
+    if want['state'] == 'halted' and any(a.operation == WAIT_FOR_COPY for a in actions if a.target == want['name']):
+        after.update(AFTER_STEP[STOP_COPY])
     return dict((k, v) for k, v in after.items() if v is not None or k == 'sync_state')
 
 
@@ -444,7 +446,7 @@ def _plan_without_association(want, state):
                               'TargetSettingGoal takes only BaseID); nothing was changed',
                               'Create it with the 3PAR CLI (createsv -ro %s %s), or remove read_only.' % (name, source))
         args = {'source': source, 'name': name, 'copy_type': model.COPY_TYPE_VIRTUAL}
-        return [Action('create virtual copy', name, CREATE_REPLICA, args)]
+        return [Action(CREATE_VIRTUAL_COPY, name, CREATE_REPLICA, args)]
     pool = want.get('target_cpg') or source_volume.cpg
     if not pool or pool not in (state.pools or {}):
         raise NotFound('create', _obj(want), 'target CPG %s does not exist on the array' % pool,
@@ -454,8 +456,8 @@ def _plan_without_association(want, state):
     # The array copies into an existing volume of the source's size (AttachReplica): create it first.
     target = {'name': name, 'pool': pool, 'size': source_volume.size, 'element_type': model.ELEMENT_TYPE_BY_PROVISIONING[provisioning],
               'goal': {}, 'copy_target': True}
-    return [Action('create target volume', name, CREATE_OR_MODIFY, target),
-            Action('create physical copy', name, ATTACH_REPLICA, {'source': source, 'name': name, 'copy_type': copy_type})]
+    return [Action(CREATE_TARGET_VOLUME, name, CREATE_OR_MODIFY, target),
+            Action(CREATE_PHYSICAL_COPY, name, ATTACH_REPLICA, {'source': source, 'name': name, 'copy_type': copy_type})]
 
 
 def _plan_broken(want, copy):
@@ -472,16 +474,16 @@ def _plan_in_transit(want, copy):
     state = want['state']
     restoring = copy.sync_state == model.SS_RESTORE_IN_PROGRESS
     if state == 'halted':
-        return [_wait(copy)] if restoring else [_modify(copy, model.OP_STOP_COPY, 'stop copy')]
+        return [_wait(copy)] if restoring else [_modify(copy, model.OP_STOP_COPY, STOP_COPY)]
     if state == 'absent':
         if copy.kind == 'physical' and not restoring:
-            return [_modify(copy, model.OP_STOP_COPY, 'stop copy'), _delete_copy(copy.target)]
+            return [_modify(copy, model.OP_STOP_COPY, STOP_COPY), _delete_copy(copy.target)]
         return [_wait(copy), _delete_copy(copy.target)]
     if state == 'restored':
         # A promote under way is the one asked for, or another run's: never promote twice.
         return [_wait(copy)]
     if state == 'detached' and copy.resyncable:
-        return [_wait(copy), _modify(copy, model.OP_DETACH, 'detach copy')]
+        return [_wait(copy), _modify(copy, model.OP_DETACH, DETACH_COPY)]
     return [_wait(copy)]    # a one-shot copy is independent by itself once copied
 
 
@@ -503,11 +505,11 @@ def _plan_settled(want, copy, now):
     if state == 'absent':
         return [_delete_copy(copy.target)]
     if state == 'restored':
-        return [_modify(copy, model.OP_RESTORE, 'restore copy')] if restore_is_due(want, copy) else []
+        return [_modify(copy, model.OP_RESTORE, RESTORE_COPY)] if restore_is_due(want, copy) else []
     if state == 'detached':
-        return [_modify(copy, model.OP_DETACH, 'detach copy')]
+        return [_modify(copy, model.OP_DETACH, DETACH_COPY)]
     if state == 'halted':
         return []    # not copying: nothing to halt
     if not is_stale(copy, want.get('max_age'), now):
         return []
-    return [_modify(copy, model.OP_RESYNC, 'resync copy')]
+    return [_modify(copy, model.OP_RESYNC, RESYNC_COPY)]

@@ -55,8 +55,8 @@ def executor(client, wait=True, timeout=5):
     return Executor(client, inventory, Waiter(lambda: fake_time[0], sleep), wait=wait, wait_timeout=timeout)
 
 
-RESYNC = planner.Action('resync copy', 'snap1', planner.MODIFY_SYNC, {'source': 'vol1', 'name': 'snap1', 'operation': 4})
-DELETE = planner.Action('delete copy', 'snap1', planner.RETURN_TO_POOL, {'name': 'snap1'})
+RESYNC = planner.Action('resync_copy', 'snap1', planner.MODIFY_SYNC, {'source': 'vol1', 'name': 'snap1', 'operation': 4})
+DELETE = planner.Action('delete_copy', 'snap1', planner.RETURN_TO_POOL, {'name': 'snap1'})
 
 
 @pytest.mark.parametrize('rc,action,error,text', [
@@ -78,7 +78,7 @@ def test_return_codes_become_typed_errors(rc, action, error, text):
 def test_job_is_polled_with_its_state_properties_then_deleted():
     client = ScriptedClient(4096, [(4, [2]), (4, [2]), (7, [2, 17])])
     done = executor(client).run([RESYNC])
-    assert done == [{'operation': 'resync copy', 'target': 'snap1', 'method': 'ModifySynchronization',
+    assert done == [{'operation': 'resync_copy', 'target': 'snap1', 'method': 'ModifySynchronization',
                      'job_id': 'TPD:JOB:1', 'job_state': 'Completed'}]
     polls = [c for c in client.calls if c[0] == 'GetInstance']
     assert len(polls) == 3 and all(c[2] == tuple(JOB_STATE_PROPERTIES) for c in polls)
@@ -106,7 +106,7 @@ def test_wait_false_leaves_the_job_and_holds_later_steps():
     client = ScriptedClient(4096, [(4, [2])])
     run = executor(client, wait=False)
     done = run.run([RESYNC, DELETE])
-    assert [d['operation'] for d in done] == ['resync copy'] and run.jobs_left == ['TPD:JOB:1']
+    assert [d['operation'] for d in done] == ['resync_copy'] and run.jobs_left == ['TPD:JOB:1']
     assert not [c for c in client.calls if c[0] in ('GetInstance', 'DeleteInstance')]
 
 
@@ -143,7 +143,7 @@ def test_goal_is_a_setting_made_by_create_setting_then_deleted():
     """M312 p32: CreateSetting, ModifyInstance of its properties, the method with Goal = a reference, then delete it."""
     client = ArrayClient({'CreateSetting': (0, {'NewSetting': SETTING}),
                           planner.CREATE_OR_MODIFY: (0, {'TheElement': NEW_VOLUME})})
-    action = planner.Action('create volume', 'db01', planner.CREATE_OR_MODIFY,
+    action = planner.Action('create_volume', 'db01', planner.CREATE_OR_MODIFY,
                             {'name': 'db01', 'pool': 'FC_r5', 'size': 1024 ** 3, 'element_type': 5, 'goal': {'DSPName': 'FC_r5'}})
     executor(client).run([action])
     calls = [c[:2] if c[0] != 'ModifyInstance' else c for c in client.calls]
@@ -157,9 +157,9 @@ def test_goal_is_a_setting_made_by_create_setting_then_deleted():
 
 def test_refused_attach_deletes_the_target_volume_it_created():
     client = ArrayClient({planner.CREATE_OR_MODIFY: (0, {'TheElement': NEW_VOLUME}), planner.ATTACH_REPLICA: (4, {})})
-    create = planner.Action('create target volume', 'clone', planner.CREATE_OR_MODIFY,
+    create = planner.Action('create_target_volume', 'clone', planner.CREATE_OR_MODIFY,
                             {'name': 'clone', 'pool': 'FC_r5', 'size': 1024 ** 3, 'element_type': 5, 'goal': {}})
-    attach = planner.Action('create physical copy', 'clone', planner.ATTACH_REPLICA, {'source': 'vol1', 'name': 'clone', 'copy_type': 4})
+    attach = planner.Action('create_physical_copy', 'clone', planner.ATTACH_REPLICA, {'source': 'vol1', 'name': 'clone', 'copy_type': 4})
     with pytest.raises(MethodFailed, match='not compatible') as caught:
         executor(client).run([create, attach])
     assert client.calls[-1] == ('InvokeMethod', planner.RETURN_TO_POOL, {'TheElement': NEW_VOLUME})
@@ -170,7 +170,7 @@ def test_refused_attach_deletes_the_target_volume_it_created():
 
 def test_size_not_supported_names_the_nearest_size():
     client = ArrayClient({planner.CREATE_OR_MODIFY: (4097, {'Size': 16 * 1024 ** 4})})
-    action = planner.Action('grow volume', 'vol1', planner.CREATE_OR_MODIFY, {'name': 'vol1', 'size': 20 * 1024 ** 4})
+    action = planner.Action('grow_volume', 'vol1', planner.CREATE_OR_MODIFY, {'name': 'vol1', 'size': 20 * 1024 ** 4})
     with pytest.raises(InvalidRequest, match='cannot make a volume of 20TiB. Set size to 16TiB'):
         executor(client).run([action])
 
@@ -178,7 +178,7 @@ def test_size_not_supported_names_the_nearest_size():
 def test_delete_of_a_copy_already_gone_is_done():
     client = ArrayClient({planner.RETURN_TO_POOL: NotFound('delete', 'copy snap1', 'no volume with DeviceID 2')})
     done = executor(client).run([DELETE])
-    assert done == [{'operation': 'delete copy', 'target': 'snap1', 'method': 'ReturnToStoragePool', 'note': 'already gone'}]
+    assert done == [{'operation': 'delete_copy', 'target': 'snap1', 'method': 'ReturnToStoragePool', 'note': 'already gone'}]
 
 
 def test_recount_passes_every_snapshot_of_the_task():

@@ -11,13 +11,13 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar import mode
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, PermissionDenied, ThreeparError
 
-PHYSICAL = planner.Action('create physical copy', 'c1', planner.ATTACH_REPLICA, {'name': 'c1', 'source': 'v1', 'copy_type': 4})
-VIRTUAL = planner.Action('create virtual copy', 's1', planner.CREATE_REPLICA, {'name': 's1', 'source': 'v1', 'copy_type': 4})
-DELETE = planner.Action('delete copy', 's1', planner.RETURN_TO_POOL, {'name': 's1'})
+PHYSICAL = planner.Action('create_physical_copy', 'c1', planner.ATTACH_REPLICA, {'name': 'c1', 'source': 'v1', 'copy_type': 4})
+VIRTUAL = planner.Action('create_virtual_copy', 's1', planner.CREATE_REPLICA, {'name': 's1', 'source': 'v1', 'copy_type': 4})
+DELETE = planner.Action('delete_copy', 's1', planner.RETURN_TO_POOL, {'name': 's1'})
 
 
 def resync(target):
-    return planner.Action('resync copy', target, planner.MODIFY_SYNC, {'source': 'v1', 'name': target, 'operation': model.OP_RESYNC})
+    return planner.Action('resync_copy', target, planner.MODIFY_SYNC, {'source': 'v1', 'name': target, 'operation': model.OP_RESYNC})
 
 
 STATE = model.ArrayState(volumes={}, copies=[model.Copy('v1', 's1', model.COPY_TYPE_VIRTUAL, model.SS_IDLE),
@@ -31,7 +31,7 @@ STATE = model.ArrayState(volumes={}, copies=[model.Copy('v1', 's1', model.COPY_T
     ([resync('c1')], True),
     ([VIRTUAL, PHYSICAL], True),
     ([planner.Action(planner.RECOUNT, 's1', planner.UPDATE_SPACE, {'names': ['s1']})], True),
-    ([planner.Action('wait for copy', 'c1', None, {})], False),
+    ([planner.Action('wait_for_copy', 'c1', None, {})], False),
 ])
 def test_only_plans_with_a_job_starting_method_are_worth_a_subscription(actions, expected):
     assert ind.plan_starts_jobs(actions, STATE) is expected

@@ -57,16 +57,16 @@ def steps(plan):
     return [(a.operation, a.target, a.method) for a in getattr(plan, 'actions', plan)]
 
 
-CREATE_V = ('create virtual copy', 'snap1', 'CreateReplica')
-CREATE_T = ('create target volume', 'snap1', 'CreateOrModifyElementFromStoragePool')
-ATTACH = ('create physical copy', 'snap1', 'AttachReplica')
-RESYNC = ('resync copy', 'snap1', 'ModifySynchronization')
-RESTORE = ('restore copy', 'snap1', 'ModifySynchronization')
-DETACH = ('detach copy', 'snap1', 'ModifySynchronization')
-STOP = ('stop copy', 'snap1', 'ModifySynchronization')
-DELETE = ('delete copy', 'snap1', 'ReturnToStoragePool')
-WAIT = ('wait for copy', 'snap1', None)
-RECOUNT = ('recount snapshot space', 'snap1', 'UpdateDeltaSnapshotSpace')
+CREATE_V = ('create_virtual_copy', 'snap1', 'CreateReplica')
+CREATE_T = ('create_target_volume', 'snap1', 'CreateOrModifyElementFromStoragePool')
+ATTACH = ('create_physical_copy', 'snap1', 'AttachReplica')
+RESYNC = ('resync_copy', 'snap1', 'ModifySynchronization')
+RESTORE = ('restore_copy', 'snap1', 'ModifySynchronization')
+DETACH = ('detach_copy', 'snap1', 'ModifySynchronization')
+STOP = ('stop_copy', 'snap1', 'ModifySynchronization')
+DELETE = ('delete_copy', 'snap1', 'ReturnToStoragePool')
+WAIT = ('wait_for_copy', 'snap1', None)
+RECOUNT = ('recount_snapshot_space', 'snap1', 'UpdateDeltaSnapshotSpace')
 ONESHOT = dict(type='physical', resyncable=False)
 
 # (id, desired, existing copy or None, expected steps)
@@ -240,8 +240,8 @@ def test_plan_copies_in_order_and_rejects_duplicates():
     state = array([copy('virtual', model.SS_IDLE, name='a'), copy('virtual', model.SS_IDLE, name='b', age_hours=48)])
     wants = [want_copy(name='a', update_space=True), want_copy(name='b', max_age=86400), want_copy(name='c', update_space=True)]
     assert steps(planner.plan_copies(wants, state, NOW)) == [
-        ('resync copy', 'b', 'ModifySynchronization'), ('create virtual copy', 'c', 'CreateReplica'),
-        ('recount snapshot space', 'a, c', 'UpdateDeltaSnapshotSpace')]
+        ('resync_copy', 'b', 'ModifySynchronization'), ('create_virtual_copy', 'c', 'CreateReplica'),
+        ('recount_snapshot_space', 'a, c', 'UpdateDeltaSnapshotSpace')]
     with pytest.raises(InvalidRequest, match='a named more than once'):
         planner.plan_copies([want_copy(name='a'), want_copy(name='a')], state, NOW)
 
@@ -273,21 +273,21 @@ def want_volume(**kw):
 VOLUME_CASES = [
     ('unchanged', want_volume(), [], []),
     ('unchanged-snap-space', want_volume(snap_cpg='FC_r5'), [], []),
-    ('create', want_volume(name='new', snap_cpg='SSD_r6', snap_percent=20), [], [('create volume', 'new', planner.CREATE_OR_MODIFY)]),
-    ('grow', want_volume(size=20 * GIB), [], [('grow volume', 'vol1', planner.CREATE_OR_MODIFY)]),
-    ('snap-space', want_volume(snap_cpg='SSD_r6', snap_size=GIB), [], [('set snapshot space', 'vol1', planner.CREATE_OR_MODIFY)]),
+    ('create', want_volume(name='new', snap_cpg='SSD_r6', snap_percent=20), [], [('create_volume', 'new', planner.CREATE_OR_MODIFY)]),
+    ('grow', want_volume(size=20 * GIB), [], [('grow_volume', 'vol1', planner.CREATE_OR_MODIFY)]),
+    ('snap-space', want_volume(snap_cpg='SSD_r6', snap_size=GIB), [], [('set_snapshot_space', 'vol1', planner.CREATE_OR_MODIFY)]),
     ('grow-and-snap-space', want_volume(size=20 * GIB, snap_percent=10), [],
-     [('grow volume', 'vol1', planner.CREATE_OR_MODIFY), ('set snapshot space', 'vol1', planner.CREATE_OR_MODIFY)]),
-    ('absent', want_volume(state='absent'), [], [('delete volume', 'vol1', planner.RETURN_TO_POOL)]),
+     [('grow_volume', 'vol1', planner.CREATE_OR_MODIFY), ('set_snapshot_space', 'vol1', planner.CREATE_OR_MODIFY)]),
+    ('absent', want_volume(state='absent'), [], [('delete_volume', 'vol1', planner.RETURN_TO_POOL)]),
     ('absent-missing', want_volume(name='nope', state='absent'), [], []),
     # Physical copies first (detaching a clone takes its resync snapshot with it), then snapshots deepest first.
     ('absent-force', want_volume(state='absent', force=True),
      [copy('virtual', model.SS_IDLE, name='s1'), copy('physical', model.SS_FROZEN, name='p1'), copy('physical', model.SS_COPY_IN_PROGRESS, name='p2'),
       copy('virtual', model.SS_IDLE, name='s1a', source='s1'), copy('oneshot', model.SS_RESYNC_IN_PROGRESS, name='p3')],
-     [('detach copy', 'p1', planner.MODIFY_SYNC), ('stop copy', 'p2', planner.MODIFY_SYNC), ('delete copy', 'p2', planner.RETURN_TO_POOL),
-      ('stop copy', 'p3', planner.MODIFY_SYNC), ('delete copy', 'p3', planner.RETURN_TO_POOL),
-      ('delete copy', 's1a', planner.RETURN_TO_POOL), ('delete copy', 's1', planner.RETURN_TO_POOL),
-      ('delete volume', 'vol1', planner.RETURN_TO_POOL)]),
+     [('detach_copy', 'p1', planner.MODIFY_SYNC), ('stop_copy', 'p2', planner.MODIFY_SYNC), ('delete_copy', 'p2', planner.RETURN_TO_POOL),
+      ('stop_copy', 'p3', planner.MODIFY_SYNC), ('delete_copy', 'p3', planner.RETURN_TO_POOL),
+      ('delete_copy', 's1a', planner.RETURN_TO_POOL), ('delete_copy', 's1', planner.RETURN_TO_POOL),
+      ('delete_volume', 'vol1', planner.RETURN_TO_POOL)]),
 ]
 
 
@@ -330,8 +330,8 @@ def test_volume_reads():
 
 
 def test_changes_ignores_waits():
-    assert not changes([Action('wait for copy', 'x')])
-    assert changes([Action('delete copy', 'x', 'ReturnToStoragePool')])
+    assert not changes([Action('wait_for_copy', 'x')])
+    assert changes([Action('delete_copy', 'x', 'ReturnToStoragePool')])
 
 
 @pytest.mark.parametrize('sync_maintained', [True, False, None])
