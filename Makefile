@@ -8,8 +8,12 @@ CACHE := $(abspath .cache)
 # ansible-playbook finds the collection through this link to the work tree.
 COLLECTIONS := $(CACHE)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/smis/threepar
-# ansible-test wants a real directory named ansible_collections/smis/threepar.
-SANITY_TREE := $(CACHE)/ansible-test/ansible_collections/smis/threepar
+# ansible-test wants a real directory named ansible_collections/smis/threepar: each run gets its own copy of the
+# tracked and untracked-but-not-ignored files (COPY_TREE), so that runs can go side by side.
+COPY_TREE = rm -rf $(1) && mkdir -p $(1) && git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(1) && \
+	cd $(1) && git init -q && git add -A
+SANITY_TREE := $(CACHE)/ansible-test/sanity/ansible_collections/smis/threepar
+UNITS_TREE := $(CACHE)/ansible-test/units/ansible_collections/smis/threepar
 ANSIBLE_TEST_PIP := 24_2
 PYTEST_ARGS ?=
 # Test files run in two processes (pytest-xdist), a file's tests in one of them, in order (their fixtures are per file).
@@ -22,18 +26,19 @@ GATES := changelog-lint docs-lint lint collection-build ee units sanity molecule
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv unit integration integration-targets integration-pytest FORCE simulator-tests bench sanity sanity-tree collection-link clean gates $(GATES)
+.PHONY: demo test venv unit integration integration-targets integration-pytest FORCE simulator-tests bench sanity \
+	ansible-test-cache collection-link clean gates $(GATES)
 
 # Two simulated arrays, a protected application, a DR drill and its report (demo/run.sh stops the arrays on exit).
 demo: venv collection-link
 	@demo/run.sh
 
 # The unit tests run in the gates (ansible-test units); `make unit` runs them quickly with plain pytest.
-# The suites spend much of their time waiting on simulated copy jobs, the gates computing: TEST_JOBS of them run side
-# by side (the longest first), -k runs every one and reports every failure.
-TEST_JOBS ?= 3
+# The suites spend much of their time waiting on simulated copy jobs, the gates computing: TEST_JOBS jobs (a suite,
+# or a gate) run side by side, the longest first; -k runs every one and reports every failure.
+TEST_JOBS ?= 4
 test: venv collection-link
-	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target gates integration-targets simulator-tests \
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target integration-targets gates simulator-tests \
 		integration-pytest
 
 venv: $(VENV)/.installed
@@ -68,9 +73,7 @@ integration-targets: venv
 	@$(MAKE) --no-print-directory -j$(IT_JOBS) --output-sync=target $(addprefix integration-target-,$(TARGETS))
 
 integration-target-%: venv FORCE
-	@tree=$(CACHE)/it-$*/ansible_collections/smis/threepar; rm -rf $$tree && mkdir -p $$tree && \
-	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $$tree && \
-	cd $$tree && git init -q && git add -A && \
+	@$(call COPY_TREE,$(CACHE)/it-$*/ansible_collections/smis/threepar) && \
 	start=$$(date +%s) && $(BIN)/ansible-test integration --local --python 3.11 --color no $* && \
 	echo "== integration target $* passed in $$(( $$(date +%s) - start )) s"
 
@@ -83,25 +86,19 @@ integration-pytest: venv collection-link
 bench: venv collection-link
 	$(BIN)/python bench/engine.py
 
-# ansible-test, offline: a copy of the tracked and untracked-but-not-ignored tree
-# (ansible-test needs a real .../ansible_collections/smis/threepar directory, not
-# a link), and a pip bootstrap script in ansible-test's cache so that it never
-# downloads one.
-sanity-tree: venv
+# ansible-test, offline: a pip bootstrap script in ansible-test's cache so that it never downloads one.
+ansible-test-cache: venv
 	@mkdir -p $(HOME)/.ansible/test/cache
 	@cp .ci/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
-	@rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
-	@git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(SANITY_TREE)
-	@cd $(SANITY_TREE) && git init -q && git add -A
 
-sanity: sanity-tree
-	cd $(SANITY_TREE) && $(TIMED) sanity $(BIN)/ansible-test sanity --local --python 3.11 --color no
+sanity: ansible-test-cache
+	@$(call COPY_TREE,$(SANITY_TREE)) && $(TIMED) sanity $(BIN)/ansible-test sanity --local --python 3.11 --color no
 
-# Every quality gate, cheapest first, one at a time (their wall times stay comparable); -k runs them all and reports
-# every failure.
+# Every quality gate, cheapest first; -k runs them all and reports every failure. One at a time, but side by side
+# under `make -jN` (make test).
 gates: venv collection-link
 	@mkdir -p $(CACHE) && rm -f $(GATE_TIMES)
-	@$(MAKE) --no-print-directory -k -j1 $(GATES); rc=$$?; \
+	@$(MAKE) --no-print-directory -k $(GATES); rc=$$?; \
 		echo "== gate wall times (seconds)"; cat $(GATE_TIMES) 2>/dev/null; exit $$rc
 
 changelog-lint: venv
@@ -125,8 +122,8 @@ ee: collection-build
 	@$(TIMED) ee .ci/check_ee.sh
 
 # ansible-test units in the copied tree (skipped while there are no unit tests).
-units: sanity-tree
-	@cd $(SANITY_TREE) && if [ -n "$$(find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)" ]; then \
+units: ansible-test-cache
+	@$(call COPY_TREE,$(UNITS_TREE)) && if [ -n "$$(find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)" ]; then \
 		$(TIMED) units $(BIN)/ansible-test units --local --python 3.11 --color no; \
 	else echo "no unit tests (tests/unit/**/test_*.py): ansible-test units skipped"; fi
 

@@ -31,7 +31,7 @@ NON_CHANGING_OPERATIONS = frozenset([RECOUNT])
 
 def verb_and_object(operation):
     """How an error message names a step: 'create_virtual_copy' -> ('create', 'virtual copy')."""
-    verb, _, what = operation.partition('_')
+    verb, dummy, what = operation.partition('_')
     return verb, what.replace('_', ' ')
 
 

@@ -97,6 +97,15 @@ class Client:
     def enumerate_names(self, classname, what):
         return self.call('read', what, self.conn.EnumerateInstanceNames, classname, namespace=self.namespace)
 
+    def service_path(self, classname, what, profile):
+        """The path of the array's one ``classname`` service; MethodFailed naming the SMI-S ``profile`` that
+        serves it when the array has none."""
+        names = self.enumerate_names(classname, what)
+        if not names:
+            raise MethodFailed('find', what, 'the array has no %s' % classname,
+                               'Check that the SMI-S provider serves the %s profile.' % profile)
+        return names[0]
+
     def get_instance(self, path, properties, what):
         return self.call('read', what, self.conn.GetInstance, path, LocalOnly=False, PropertyList=properties)
 

@@ -163,7 +163,7 @@ def _url_host(host):
 
 class JobIndications:
     """``start()`` the listener and subscribe (3 requests); ``close()`` unsubscribe (3 requests) and stop the listener;
-    ``events`` for the waiter. ``requests`` counts the CIM requests this cost."""
+    ``events`` for the waiter."""
 
     def __init__(self, client, listener_host=None, listener_factory=None):
         self.client = client
@@ -172,7 +172,6 @@ class JobIndications:
         self.events = JobEvents()
         self.listener = None
         self.destination_url = None
-        self.requests = 0
         self._created = []    # paths to delete, in the order to delete them
 
     def _host(self):
@@ -211,7 +210,6 @@ class JobIndications:
     def _create(self, classname, properties, keys):
         inst = CIMInstance(classname, properties=properties)
         inst.path = CIMInstanceName(classname, dict((k, properties[k]) for k in keys), namespace=INTEROP_NAMESPACE)
-        self.requests += 1
         path = self.client.call('subscribe to', 'job indications (%s in %s)' % (classname, INTEROP_NAMESPACE),
                                 self.client.conn.CreateInstance, inst, namespace=INTEROP_NAMESPACE)
         if path.namespace is None:
@@ -241,7 +239,6 @@ class JobIndications:
             self.listener = None
         while self._created:
             path = self._created.pop(0)
-            self.requests += 1
             try:
                 self.client.call('unsubscribe from', 'job indications (%s %s)' % (path.classname, path.keybindings.get('Name', '')),
                                  self.client.conn.DeleteInstance, path)

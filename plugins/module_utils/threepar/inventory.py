@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
                      'OperationalStatus', 'ReadOnly', 'CopyOf']
@@ -233,11 +233,7 @@ class Inventory:
     def lookup_service_path(self):
         """Enumerate the service's name (when the derived path was refused, or nothing to derive it from)."""
         self._service_derived = False
-        names = self.client.enumerate_names(model.CONFIG_SERVICE, 'the storage configuration service')
-        if not names:
-            raise MethodFailed('find', 'the storage configuration service', 'the array has no %s' % model.CONFIG_SERVICE,
-                               'Check that the SMI-S provider serves the Block Services profile.')
-        self._service = names[0]
+        self._service = self.client.service_path(model.CONFIG_SERVICE, 'the storage configuration service', 'Block Services')
         return self._service
 
     def synchronization_types(self):

@@ -28,7 +28,7 @@ __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.inventory import Inventory, _key, _when
 
 try:
@@ -259,11 +259,8 @@ class RcopyInventory(Inventory):
 
     def replication_service_path(self):
         if self._replication_service is None:
-            names = self.client.enumerate_names(model.REPLICATION_SERVICE, 'the replication service')
-            if not names:
-                raise MethodFailed('find', 'the replication service', 'the array has no %s' % model.REPLICATION_SERVICE,
-                                   'Check that the SMI-S provider serves the Replication Services profile.')
-            self._replication_service = names[0]
+            self._replication_service = self.client.service_path(model.REPLICATION_SERVICE, 'the replication service',
+                                                                 'Replication Services')
         return self._replication_service
 
     def volume_path(self, name):

@@ -3,6 +3,7 @@
 import pytest
 from pywbem import CIMInstanceName
 
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client as CimClient
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
@@ -17,6 +18,7 @@ SERVICE = CIMInstanceName('TPD_StorageConfigurationService', {'Name': 'StorageCo
 
 class ScriptedClient:
     namespace = 'root/tpd'
+    service_path = CimClient.service_path     # the real lookup, over the scripted enumerate_names
 
     def __init__(self, rc, job_states=()):
         self.rc = rc

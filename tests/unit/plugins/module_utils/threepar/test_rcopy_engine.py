@@ -10,6 +10,7 @@ __metaclass__ = type
 import pytest
 from pywbem import CIMInstance, CIMInstanceName, Uint16, Uint32
 
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client as CimClient
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import rcopy_plan
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, Unsupported, WaitTimedOut)
@@ -86,6 +87,7 @@ def pair_instance(local_id, local_name, remote_id, remote_name=None, reversed_ro
 class Client:
     """Answers reads from tables; records every call; scripted InvokeMethod return codes and job / group states."""
     namespace = NS
+    service_path = CimClient.service_path     # the real lookup, over the scripted enumerate_names
 
     def __init__(self, group=None, pairs=(), volumes=(), memberships=(), supported=(10, 11, 14, 16, 17, 18, 20, 22),
                  rc=0, job_states=((7, [2, 17]),), group_states=()):
