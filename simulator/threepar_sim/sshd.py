@@ -209,10 +209,12 @@ class SshServer:
             self._transports.add(transport)
         try:
             transport.start_server(server=_Interface(self))
+            # paramiko holds channels by weak reference: one nobody holds is closed when collected, and a client whose
+            # exec request comes late (a loaded machine) sees "Channel closed". So the open ones are kept here.
+            channels = []
             while transport.is_active() and not self._stopping:
                 channel = transport.accept(0.5)   # exec requests are answered in check_channel_exec_request
-                if channel is None:
-                    continue
+                channels = [c for c in channels if not c.closed] + ([channel] if channel is not None else [])
         except (paramiko.SSHException, EOFError, OSError):
             LOG.debug('SSH connection ended with an error', exc_info=True)
         finally:
