@@ -118,6 +118,15 @@ class Side:
     def link_up(self, peer):
         return self.sim.control('/sim/status')['peers'][peer]
 
+    def heartbeats(self, peer):
+        """How many heartbeats (which carry the host writes to replicate) ``peer`` has answered."""
+        return self.sim.control('/sim/status')['heartbeats'].get(peer, 0)
+
+    def wait_heartbeats(self, peer, count=2):
+        """Wait until ``peer`` has answered ``count`` more heartbeats: one made after now has reached it."""
+        seen = self.heartbeats(peer)
+        wait_for(lambda: self.heartbeats(peer) >= seen + count, what='%d heartbeats answered by %s' % (count, peer))
+
 
 def role_of(group_sync):
     """Role from a TPD_RemoteGroupSynchronized read on this array: the natural source is this array's group when the

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pywbem
 import yaml
@@ -16,7 +15,7 @@ from threepar_sim.array.seed import parse_size
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 CHILD = textwrap.dedent('''
-    import sys, time
+    import signal, sys
     sys.path.insert(0, %(here)r)
     from pywbem import Uint16
     from conftest import SEED, Client
@@ -32,7 +31,7 @@ CHILD = textwrap.dedent('''
         assert rc == 4096
     array.start()
     print('READY', flush=True)
-    time.sleep(60)
+    signal.pause()     # until the test kills it
 ''') % {'here': HERE}
 
 
@@ -40,8 +39,7 @@ def test_restart_after_sigkill_keeps_data_and_fails_the_running_job(tmp_path):
     data = str(tmp_path / 'data')
     child = subprocess.Popen([sys.executable, '-c', CHILD, data], stdout=subprocess.PIPE, text=True)
     try:
-        assert child.stdout.readline().strip() == 'READY'
-        time.sleep(0.2)
+        assert child.stdout.readline().strip() == 'READY'     # the copy job runs, the ticker with it
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()

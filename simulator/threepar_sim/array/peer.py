@@ -57,6 +57,7 @@ class PeerLink:
         self._thread = None
         self._next_hello = {}
         self._slow = {}        # peer -> heartbeats in a row that timed out
+        self.answered = {}     # peer -> heartbeats it answered (for tests: a write made before is at the peer)
 
     def host(self, peer):
         """host:port of a peer (the host of remote references), None when unknown."""
@@ -115,6 +116,7 @@ class PeerLink:
             try:
                 answer = self.call(peer, payload, timeout=HEARTBEAT_TIMEOUT)
                 self._slow[peer] = 0
+                self.answered[peer] = self.answered.get(peer, 0) + 1
             except ControlError as exc:
                 # A peer that is slow to answer (a loaded machine) is not a lost link until it happens
                 # TIMEOUTS_BEFORE_DOWN times in a row; a refused connection (the peer is gone) is at once.
