@@ -129,6 +129,7 @@ class CimServer:
         peer_status = getattr(self.array, 'peer_status', None)     # remote copy: is the link to each peer up
         if peer_status is not None:
             answer['peers'] = peer_status()
+            answer['heartbeats'] = dict(self.array.link.answered)     # per peer: how many it answered
         if self.ssh is not None:
             answer['ssh'] = self.ssh.status()
         return answer

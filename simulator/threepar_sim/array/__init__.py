@@ -224,8 +224,7 @@ class Array:
                 finally:
                     self.commit()
             if verb == 'status':
-                return dict(self.state.counts(), peers=self.peer_status(), heartbeats=dict(self.link.answered),
-                            indications_sent=self.sender.sent, indications_failed=self.sender.failed)
+                return dict(self.state.counts(), peers=self.peer_status(), indications_sent=self.sender.sent, indications_failed=self.sender.failed)
             if verb == 'write':
                 if not isinstance(body, dict) or 'volume' not in body:
                     raise ValueError('write needs {"volume": NAME, "count": N}')
