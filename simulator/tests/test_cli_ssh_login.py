@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import paramiko
 import pytest
@@ -33,6 +34,22 @@ def test_status_reports_port_and_host_key_kept_across_restart(sim):
     sim.start()
     assert sim.control('/sim/status')['ssh']['host_key_fingerprint'] == status['host_key_fingerprint']
     assert fingerprint(host_key(sim.ssh_port)) == status['host_key_fingerprint']
+
+
+def test_an_exec_request_that_comes_late_still_runs(sim):
+    # A loaded client may open a channel and send its exec request a while later: the server's accept loop (0.5 s
+    # per turn) must not let go of the channel meanwhile (paramiko holds channels weakly, and closes a collected one).
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect('127.0.0.1', port=sim.ssh_port, username='3paradm', password='3pardata', look_for_keys=False,
+                   allow_agent=False, timeout=10)
+    try:
+        channel = client.get_transport().open_session(timeout=10)
+        time.sleep(1.5)     # the lateness under test, not a wait for something
+        channel.exec_command('showrcopy targets')
+        assert channel.recv_exit_status() == 0
+    finally:
+        client.close()
 
 
 def test_password_login_and_wrong_password_refused(sim):

@@ -68,6 +68,16 @@ def test_a_restarted_array_comes_back_on_its_ports_and_relinks(pair, tmp_path):
     wait_for(lambda: a.link_up('3PAR-B') and b.link_up('3PAR-A'), what='the link up again')
 
 
+def test_up_reports_normalised_paths(tmp_path):
+    (tmp_path / 'config').mkdir()
+    config = {'arrays': [{'name': '3PAR-N', 'data': '../data/3par-n'}]}
+    [entry] = control.start_set(config, base_dir=str(tmp_path / 'config'))
+    try:
+        assert entry['data'] == str(tmp_path / 'data' / '3par-n')
+    finally:
+        control.stop_set(config, base_dir=str(tmp_path / 'config'))
+
+
 def test_a_peer_that_is_not_in_the_config_is_refused(tmp_path):
     config = {'arrays': [{'name': '3PAR-A', 'data': 'a', 'peers': ['3PAR-Z']}]}
     with pytest.raises(control.ControlError, match='peer 3PAR-Z is not an array of the config; write NAME=URL'):

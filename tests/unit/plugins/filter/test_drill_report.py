@@ -35,3 +35,22 @@ def test_renders_the_sample():
 def test_bad_input(value, match):
     with pytest.raises(AnsibleFilterError, match=match):
         drill_report_html(value)
+
+
+def test_an_adapted_copy_of_the_template_renders_autoescaped(tmp_path):
+    template = tmp_path / 'ours.html.j2'
+    template.write_text('<h1>{{ drill.name }}</h1><p>{{ total }} / {{ steps | length }} steps / {{ drill.rto_s | dash }}</p>')
+    report = {'drill': {'name': 'ERP <drill> & "mail"', 'result': 'passed', 'duration_s': 75},
+              'steps': [{'name': 'failover', 'duration_s': 5}]}
+    assert drill_report_html(report, template=str(template)) == (
+        '<h1>ERP &lt;drill&gt; &amp; &#34;mail&#34;</h1><p>1 min 15 s / 1 steps / &#8212;</p>')
+
+
+def test_template_that_is_missing_or_broken(tmp_path):
+    report = {'drill': {'name': 'd', 'result': 'passed'}, 'steps': []}
+    with pytest.raises(AnsibleFilterError, match='is not a file'):
+        drill_report_html(report, template=str(tmp_path / 'nowhere.j2'))
+    broken = tmp_path / 'broken.j2'
+    broken.write_text('{% for step in steps %}no end')
+    with pytest.raises(AnsibleFilterError, match='cannot be rendered'):
+        drill_report_html(report, template=str(broken))
