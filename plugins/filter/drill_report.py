@@ -11,7 +11,7 @@ import os
 import jinja2
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.smis.threepar.plugins.plugin_utils.drill_report import render_html
+from ansible_collections.smis.threepar.plugins.plugin_utils.drill_report import TEMPLATE, render_html
 
 
 def drill_report_html(report, template=None):
@@ -26,7 +26,7 @@ def drill_report_html(report, template=None):
     except ValueError as exc:
         raise AnsibleFilterError('%s' % exc)
     except jinja2.TemplateError as exc:
-        raise AnsibleFilterError('drill_report_html: the template %s cannot be rendered: %s' % (template, exc))
+        raise AnsibleFilterError('drill_report_html: the template %s cannot be rendered: %s' % (template or TEMPLATE, exc))
 
 
 class FilterModule(object):
