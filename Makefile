@@ -15,19 +15,24 @@ COPY_TREE = rm -rf $(1) && mkdir -p $(1) && git ls-files -co --exclude-standard 
 SANITY_TREE := $(CACHE)/ansible-test/sanity/ansible_collections/smis/threepar
 UNITS_TREE := $(CACHE)/ansible-test/units/ansible_collections/smis/threepar
 ANSIBLE_TEST_PIP := 24_2
+# uv installs .venv (about 10 s where pip takes a minute) and the pip of ansible-test's sanity environments
+# (.ci/get_pip_offline.py).
+UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
 # Test files run in two processes (pytest-xdist), a file's tests in one of them, in order (their fixtures are per file).
 XDIST ?= -n 2 --dist loadfile
 # Quality gates (`make gates`): each runs through .ci/timed, which prints its wall
 # time and records it here for the summary.
-GATE_TIMES := $(CACHE)/gate-times.txt
+GATE_TIMES ?= $(CACHE)/gate-times.txt
 TIMED := GATE_TIMES=$(GATE_TIMES) PATH=$(BIN):$$PATH $(abspath .ci/timed)
-GATES := changelog-lint docs-lint lint collection-build ee units sanity molecule
+# The gates that read the tree (`make checks`), then the role scenarios: `make gates` runs them all.
+CHECKS := changelog-lint docs-lint lint collection-build ee units sanity
+GATES := $(CHECKS) molecule
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
 .PHONY: demo test venv unit integration integration-targets integration-pytest FORCE simulator-tests bench sanity \
-	ansible-test-cache collection-link clean gates $(GATES)
+	ansible-test-cache collection-link clean gates checks $(GATES)
 
 # Two simulated arrays, a protected application, a DR drill and its report (demo/run.sh stops the arrays on exit).
 demo: venv collection-link
@@ -35,19 +40,20 @@ demo: venv collection-link
 
 # The unit tests run in the gates (ansible-test units); `make unit` runs them quickly with plain pytest.
 # The suites spend much of their time waiting on simulated copy jobs, the gates computing: three lanes side by side
-# (the integration targets; the gates; the simulator tests, then the integration pytest), -k runs every one and reports
-# every failure. More lanes only make them fight for the CPUs (measured on 2 cores: docs/developing.md).
+# (the integration targets; the checks, then the simulator tests; the role scenarios, then the integration pytest),
+# -k runs every one and reports every failure. More lanes only make them fight for the CPUs (measured on 2 cores:
+# docs/developing.md).
 TEST_JOBS ?= 3
 test: venv collection-link
-	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target integration-targets gates simulator-tests \
-		integration-pytest
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target integration-targets checks molecule \
+		integration-pytest simulator-tests
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt simulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt -e simulator
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --system-certs --python $(BIN)/python -r requirements-dev.txt -e simulator
 	touch $@
 
 collection-link:
@@ -92,15 +98,17 @@ ansible-test-cache: venv
 	@mkdir -p $(HOME)/.ansible/test/cache
 	@cp .ci/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
 
+# On a fresh machine ansible-test first builds a virtual environment per sanity test; PIP_NO_COMPILE: their packages
+# are byte-compiled when first imported, not all at install time.
 sanity: ansible-test-cache
-	@$(call COPY_TREE,$(SANITY_TREE)) && $(TIMED) sanity $(BIN)/ansible-test sanity --local --python 3.11 --color no
+	@$(call COPY_TREE,$(SANITY_TREE)) && PIP_NO_COMPILE=1 $(TIMED) sanity $(BIN)/ansible-test sanity --local \
+		--python 3.11 --color no
 
-# Every quality gate, cheapest first, one at a time (also under make test: one lane); -k runs them all and reports
-# every failure.
-gates: venv collection-link
-	@mkdir -p $(CACHE) && rm -f $(GATE_TIMES)
-	@$(MAKE) --no-print-directory -k -j1 $(GATES); rc=$$?; \
-		echo "== gate wall times (seconds)"; cat $(GATE_TIMES) 2>/dev/null; exit $$rc
+# Every quality gate (or the checks alone), cheapest first, one at a time; -k runs them all and reports every failure.
+gates checks: venv collection-link
+	@mkdir -p $(CACHE) && rm -f $(CACHE)/$@-times.txt
+	@$(MAKE) --no-print-directory -k -j1 GATE_TIMES=$(CACHE)/$@-times.txt $(if $(filter gates,$@),$(GATES),$(CHECKS)); \
+		rc=$$?; echo "== $@: wall times (seconds)"; cat $(CACHE)/$@-times.txt 2>/dev/null; exit $$rc
 
 changelog-lint: venv
 	@$(TIMED) changelog-lint $(BIN)/antsibull-changelog lint
