@@ -44,7 +44,7 @@ demo: venv collection-link
 # -k runs every one and reports every failure. More lanes only make them fight for the CPUs (measured on 2 cores:
 # docs/developing.md).
 TEST_JOBS ?= 3
-test: venv collection-link
+test: venv collection-link ansible-test-cache
 	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target integration-targets checks molecule \
 		integration-pytest simulator-tests
 
@@ -76,7 +76,7 @@ integration: integration-targets integration-pytest
 # parallel under `make -j` (`make test` runs IT_JOBS at once) and one target can run alone: TARGETS=threepar_volume.
 TARGETS ?= $(sort $(filter-out setup_%,$(notdir $(wildcard tests/integration/targets/*))))
 IT_JOBS ?= 4
-integration-targets: venv
+integration-targets: ansible-test-cache
 	@$(MAKE) --no-print-directory -j$(IT_JOBS) --output-sync=target $(addprefix integration-target-,$(TARGETS))
 
 integration-target-%: venv FORCE
@@ -93,10 +93,16 @@ integration-pytest: venv collection-link
 bench: venv collection-link
 	$(BIN)/python bench/engine.py
 
-# ansible-test, offline: a pip bootstrap script in ansible-test's cache so that it never downloads one.
+# ansible-test, offline: a pip bootstrap script in ansible-test's cache so that it never downloads one. And its SSH
+# key pair, made once here as ansible-test would (PEM, RSA): the first ansible-test runs of a fresh machine all make
+# it at once otherwise, and all but one stop at ssh-keygen's "Overwrite (y/n)?".
+ANSIBLE_TEST_KEY := $(HOME)/.ansible/test/id_rsa
 ansible-test-cache: venv
 	@mkdir -p $(HOME)/.ansible/test/cache
 	@cp .ci/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
+	@if [ ! -f $(ANSIBLE_TEST_KEY) ] || [ ! -f $(ANSIBLE_TEST_KEY).pub ]; then \
+		rm -f $(ANSIBLE_TEST_KEY) $(ANSIBLE_TEST_KEY).pub && ssh-keygen -m PEM -q -t rsa -N '' -f $(ANSIBLE_TEST_KEY) && \
+		sed -i 's/\(BEGIN\|END\) PRIVATE KEY/\1 RSA PRIVATE KEY/' $(ANSIBLE_TEST_KEY); fi
 
 # On a fresh machine ansible-test first builds a virtual environment per sanity test; PIP_NO_COMPILE: their packages
 # are byte-compiled when first imported, not all at install time.
