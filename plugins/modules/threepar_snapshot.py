@@ -147,6 +147,17 @@ options:
     description: Seconds to wait for all the jobs and copies of the task; on timeout the task fails with the job id and its last state.
     type: int
     default: 600
+  parallel:
+    description:
+      - How many method calls go to the array at once, each over a connection of its own, when a task creates, refreshes
+        or deletes virtual copies of several volumes (with O(copies)). V(1) sends them one after another.
+      - The steps of one copy keep their order, and so do copies that depend on each other (a snapshot of a snapshot
+        made in the same task); physical copies, restores and resyncs always go one at a time.
+      - After a failure no new call starts; the calls already sent finish and the task reports every step performed.
+      - The CIM API Programming Reference sets no limit on concurrent requests; a small number keeps the load on the
+        array's SMI-S provider (which also serves other clients) low. Between 1 and 16.
+    type: int
+    default: 4
 extends_documentation_fragment:
   - smis.threepar.connection
   - smis.threepar.job_indications
@@ -348,6 +359,7 @@ def main():
         )),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
+        parallel=dict(type='int', default=4),
     )
     argument_spec.update(job_indication_argument_spec())
     run_module(argument_spec, run_snapshot, mutually_exclusive=[('name', 'copies')], required_one_of=[('name', 'copies')])

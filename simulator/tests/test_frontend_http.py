@@ -144,12 +144,13 @@ def test_request_log_records(server):
     with pytest.raises(pywbem.CIMError):
         conn.GetInstance(pywbem.CIMInstanceName('FE_Volume', {'DeviceID': 'nope'}))
     enum, ping, missing = request_log(server)
-    assert set(enum) == {'time', 'user', 'operation', 'method', 'class', 'status', 'http_status', 'ms'}
+    assert set(enum) == {'time', 'user', 'operation', 'method', 'class', 'status', 'http_status', 'ms', 'connection'}
     assert (enum['user'], enum['operation'], enum['method'], enum['class'], enum['status'], enum['http_status']) == \
         ('3paradm', 'EnumerateInstances', None, 'FE_Volume', 0, 200)
     assert (ping['operation'], ping['method'], ping['class']) == ('InvokeMethod', 'Ping', 'FE_Service')
     assert missing['status'] == pywbem.CIM_ERR_NOT_FOUND and missing['http_status'] == 200
     assert enum['ms'] >= 0
+    assert enum['connection'] == ping['connection'] == missing['connection'] > 0    # one keep-alive connection
 
 
 def test_control_endpoints(server):

@@ -18,8 +18,9 @@ class RequestLog:
         self._lock = threading.Lock()
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
-    def write(self, user, operation, method, classname, status, http_status, ms):
-        """Record one request: CIM ``status`` (0 = success) and the HTTP status it was answered with."""
+    def write(self, user, operation, method, classname, status, http_status, ms, connection=None):
+        """Record one request: CIM ``status`` (0 = success), the HTTP status it was answered with, and the client's
+        ``connection`` (its TCP port: requests over one connection share it)."""
         record = {
             'time': datetime.now(timezone.utc).isoformat(timespec='milliseconds'),
             'user': user,
@@ -29,6 +30,7 @@ class RequestLog:
             'status': status,
             'http_status': http_status,
             'ms': round(ms, 1),
+            'connection': connection,
         }
         line = json.dumps(record) + '\n'
         with self._lock, open(self.path, 'a', encoding='utf-8') as log:

@@ -60,6 +60,7 @@ class CimServer:
         self._prewarm = prewarm and self.xml_cache is not None
         self._busy = 0   # CIM requests being answered (the pre-warmer waits while there are any)
         self._busy_lock = threading.Lock()
+        self._classes = {}    # (namespace, class name) -> the class, for method declarations
         self.faults = faults
         self.data_dir = data_dir
         self.host = host
@@ -191,9 +192,14 @@ class CimServer:
         return 0, cimxml.method_response(request, method, result, host)
 
     def _method_declaration(self, request):
-        result = self.array.conn._mock_imethodcall('GetClass', request.namespace, ClassName=CIMClassName(request.target.classname),
-                                                   LocalOnly=False, IncludeQualifiers=True)
-        method = result[0][2][0].methods.get(request.name)
+        """The method's declaration from the class (GetClass once per class: the schema does not change)."""
+        key = (request.namespace.strip('/').lower(), request.target.classname.lower())
+        klass = self._classes.get(key)
+        if klass is None:
+            result = self.array.conn._mock_imethodcall('GetClass', request.namespace, ClassName=CIMClassName(request.target.classname),
+                                                       LocalOnly=False, IncludeQualifiers=True)
+            klass = self._classes[key] = result[0][2][0]
+        method = klass.methods.get(request.name)
         if method is None:
             raise CIMError(CIM_ERR_METHOD_NOT_FOUND, 'class %s has no method %s' % (request.target.classname, request.name))
         return method
@@ -340,7 +346,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _log(self, user, operation, method, classname, status, http_status, started):
         self.app.request_log.write(user, operation, method, classname, status, http_status,
-                                   (time.monotonic() - started) * 1000.0)
+                                   (time.monotonic() - started) * 1000.0, self.client_address[1])
 
     # Control endpoints
 

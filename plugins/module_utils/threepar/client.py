@@ -7,6 +7,7 @@ pywbem failure into a typed error from errors.py: no traceback, no password."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
 import traceback
 
 from ansible.module_utils.basic import env_fallback
@@ -68,7 +69,20 @@ class Client:
         self.namespace = params.get('namespace') or model.NAMESPACE
         self.user = params['username']
         self._secret = params.get('password')
+        self._own_connection = conn is None
         self.conn = conn if conn is not None else self._connect()
+        # A WBEMConnection serves one request at a time: threads that share this client take turns (executor.py
+        # gives each of its workers a client of its own, see another()).
+        self._lock = threading.Lock()
+
+    def another(self):
+        """A client of the same array over a connection of its own (for concurrent method calls), or None when this
+        one was handed a connection (tests, a caller that owns it) that cannot be duplicated."""
+        return Client(self.params) if self._own_connection else None
+
+    def close(self):
+        if self._own_connection:
+            self.conn.close()
 
     def _connect(self):
         ca_path = self.params.get('ca_path')
@@ -129,7 +143,8 @@ class Client:
     def call(self, verb, what, func, *args, **kwargs):
         method = kwargs.pop('method', None)
         try:
-            return func(*args, **kwargs)
+            with self._lock:
+                return func(*args, **kwargs)
         except ThreeparError:
             raise
         except Exception as exc:  # pylint: disable=broad-except

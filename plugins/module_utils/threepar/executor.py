@@ -7,9 +7,12 @@ waits (bounded) for the jobs it starts by polling only their state properties, a
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
-    CREATE_PHYSICAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY, verb_and_object)
+    CREATE_PHYSICAL_COPY, CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY, verb_and_object)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
 
@@ -34,13 +37,17 @@ RETURN_CODE_REASONS = {
     'meanwhile) or is Broken',
 }
 STORAGE_CAPABILITIES = 'TPD_StorageCapabilities'
+# Steps that may go to the array side by side (``parallel``): one method on one snapshot, answered at once (no job).
+CONCURRENT_OPERATIONS = frozenset([CREATE_VIRTUAL_COPY, DELETE_COPY])
 
 
 class Executor:
     """``run(actions)`` performs a plan in order; ``done`` lists what was performed, for the result."""
 
-    def __init__(self, client, inventory, waiter, wait=True, wait_timeout=600):
+    def __init__(self, client, inventory, waiter, wait=True, wait_timeout=600, parallel=1):
         self.client = client
+        self.parallel = parallel
+        self._local = threading.local()    # .client: the connection of a worker thread (_run_concurrently)
         self.inventory = inventory
         self.waiter = waiter
         self.wait = wait
@@ -55,20 +62,77 @@ class Executor:
     def run(self, actions):
         held = set()    # targets whose next step must wait for a job left running (wait: false)
         try:
-            for action in actions:
-                if action.target in held:
-                    continue
-                record = action.as_result()
-                job = self._perform(action, record)
-                if job is not None:
-                    record['job_id'] = job.job_id
-                    record['job_state'] = model.decode(model.JOB_STATE, job.job_state)
-                    if not job.finished:
-                        held.add(action.target)
-                self.done.append(record)
+            for chains in segments(actions, self.parallel):
+                if len(chains) > 1:
+                    self._run_concurrently(chains, held)
+                else:
+                    for action in chains[0]:
+                        self._run_one(action, held)
         finally:
             self._delete_settings()
         return self.done
+
+    def _run_one(self, action, held, done=None):
+        if action.target in held:
+            return
+        record = action.as_result()
+        job = self._perform(action, record)
+        if job is not None:
+            record['job_id'] = job.job_id
+            record['job_state'] = model.decode(model.JOB_STATE, job.job_state)
+            if not job.finished:
+                held.add(action.target)
+        (self.done if done is None else done).append(record)
+
+    def _run_concurrently(self, chains, held):
+        """Independent chains (the steps of one copy each) over up to ``parallel`` connections. The first chain runs
+        alone, so that a refusal that would hit them all (permissions, the service path) is met once. After a failure
+        no chain starts; the ones under way finish; the result lists every step performed, in plan order, and the
+        first failure (in plan order) is raised."""
+        first, rest = chains[0], chains[1:]
+        for action in first:
+            self._run_one(action, held)
+        clients = [self.client.another() for dummy in range(min(self.parallel, len(rest)))]
+        if None in clients:
+            for chain in rest:
+                for action in chain:
+                    self._run_one(action, held)
+            return
+        idle, stop, results = list(clients), threading.Event(), [None] * len(rest)
+        lock = threading.Lock()
+
+        def work(index):
+            if stop.is_set():
+                return
+            with lock:
+                client = idle.pop()
+            self._local.client = client
+            done = []
+            try:
+                for action in rest[index]:
+                    self._run_one(action, held, done)
+                results[index] = (done, None)
+            except ThreeparError as exc:
+                stop.set()
+                results[index] = (done, exc)
+            finally:
+                self._local.client = None
+                with lock:
+                    idle.append(client)
+
+        try:
+            with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+                list(pool.map(work, range(len(rest))))
+        finally:
+            for client in clients:
+                client.close()
+        failure = None
+        for result in results:
+            if result is not None:
+                self.done.extend(result[0])
+                failure = failure or result[1]
+        if failure is not None:
+            raise failure
 
     # ------------------------------------------------------------ one action
 
@@ -112,14 +176,15 @@ class Executor:
             error.details['cleanup'] = 'the empty target volume %s created for the copy was deleted again' % action.target
 
     def _invoke(self, method, params, verb, what):
+        client = getattr(self._local, 'client', None) or self.client
         try:
-            return self.client.invoke(method, self.inventory.service_path(), params, verb, what)
+            return client.invoke(method, self.inventory.service_path(), params, verb, what)
         except NotFound:
             # A service path derived from the system name that this provider does not know (CIM_ERR_NOT_FOUND: nothing
             # ran): look the service up and try once more.
             if not getattr(self.inventory, 'service_was_derived', lambda: False)():
                 raise
-            return self.client.invoke(method, self.inventory.lookup_service_path(), params, verb, what)
+            return client.invoke(method, self.inventory.lookup_service_path(), params, verb, what)
 
     @property
     def created(self):
@@ -310,3 +375,35 @@ def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_de
         raise JobFailed(verb, what, 'job %s ended %s: %s' % (job_id, job.describe(), job.error_description or 'no description'),
                         failure_hint, job_id=job_id, last_state=job.describe(), **error_details)
     return job
+
+
+def segments(actions, parallel):
+    """The plan cut into the parts the executor runs one after another: a single step (a list of one chain of one
+    action), or, with ``parallel`` > 1, a run of consecutive steps that may go side by side, grouped into chains (the
+    steps of one target, in plan order). A step may go side by side when it is one of CONCURRENT_OPERATIONS and touches
+    no volume another step of the plan creates or deletes (a snapshot of a snapshot made in the same task waits)."""
+    targets = set(a.target for a in actions)
+    sources = set(a.args.get('source') for a in actions)
+    result, run = [], []
+
+    def flush():
+        chains = {}
+        for action in run:
+            chains.setdefault(action.target, []).append(action)
+        if len(chains) > 1:
+            result.append(list(chains.values()))
+        else:
+            result.extend([[[action]] for action in run])
+        del run[:]
+
+    for action in actions:
+        source = action.args.get('source')
+        independent = (parallel > 1 and action.method and action.operation in CONCURRENT_OPERATIONS
+                       and source not in targets and action.target not in sources)
+        if independent:
+            run.append(action)
+            continue
+        flush()
+        result.append([[action]])
+    flush()
+    return result

@@ -42,13 +42,15 @@ def _parse(parser, value, option, obj):
         raise InvalidRequest('read', '%s of %s' % (option, obj), str(exc), 'Fix %s in the task.' % option)
 
 
-def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_WAIT_TIMEOUT):
-    """Check mode: the plan, nothing invoked. Otherwise the executed steps (with job ids)."""
+def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_WAIT_TIMEOUT, parallel=1):
+    """Check mode: the plan, nothing invoked. Otherwise the executed steps (with job ids); ``parallel``: connections
+    for the steps that may go side by side (executor.segments)."""
     if module.check_mode or not actions:
         return [a.as_result() for a in actions], [], [], {}
     # Job indications (only for a plan that can start a job): the waiter wakes when the job ends.
     events = indications.subscribe_for_plan(module.params, client, actions, inventory.state) if wait else None
-    executor = Executor(client, inventory, Waiter(events=events and events.events), wait=wait, wait_timeout=wait_timeout)
+    executor = Executor(client, inventory, Waiter(events=events and events.events), wait=wait, wait_timeout=wait_timeout,
+                        parallel=parallel)
     try:
         executor.run(actions)
     except ThreeparError as exc:
@@ -155,8 +157,15 @@ def _performed(actions, done):
     return [a for a in actions if a.method and (a.operation, a.target) in invoked]
 
 
+MAX_PARALLEL = 16
+
+
 def run_snapshot(module, conn=None):
     params = module.params
+    parallel = params.get('parallel', 1)
+    if parallel is None or not 1 <= parallel <= MAX_PARALLEL:
+        raise InvalidRequest('read', 'parallel', '%s is not between 1 and %d' % (parallel, MAX_PARALLEL),
+                             'Set parallel to a small number of connections (default 4; 1 sends one call after another).')
     wants = copy_wants(params)
     for want in wants:
         planner.validate_copy(want)
@@ -170,7 +179,7 @@ def run_snapshot(module, conn=None):
     gate_warnings = _check_copy_capabilities(inventory, actions)
     state_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
     views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
-    done, jobs_left, warnings, created = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'])
+    done, jobs_left, warnings, created = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'], parallel)
     warnings = gate_warnings + list(warnings)
     if module.check_mode or not actions:
         after = plan.after

@@ -24,7 +24,7 @@ from .rcopy import RemoteCopy
 from .capabilities import ReplicationServiceCapabilitiesProvider
 from .rcopy_provider import ReplicationServiceProvider
 from .rcopy_cim import install_remote_ends
-from .repository import install as install_fast_store, skip_cleanup_of_projected_instances
+from .repository import install as install_fast_store, install_class_store, skip_cleanup_of_projected_instances
 from .seed import new_state
 from .state import ArrayState
 from .store import Store
@@ -156,6 +156,7 @@ class Array:
         for namespace, (qualifiers, classes) in compiled_schema().items():
             for name, qualifier in qualifiers.items():
                 repo.get_qualifier_store(namespace).create(name, qualifier)
+            install_class_store(repo, namespace)
             for name, klass in classes.items():
                 repo.get_class_store(namespace).create(name, klass)
         conn.install_namespace_provider(v.INTEROP_NS)
