@@ -279,7 +279,7 @@ def detection(tmp, trials):
                     finally:
                         runner.Waiter = original
                     end = time.time()
-                    job_id = result['actions'][0]['job_id']
+                    job_id = [a for a in result['actions'] if a.get('job_id')][0]['job_id']
                     finish, arrived = watch.get(job_id)
                     seen.append(RecordingWaiter.last[0] - finish)
                     returned.append(end - finish)

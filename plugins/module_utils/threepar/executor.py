@@ -54,6 +54,7 @@ class Executor:
         self.wait_timeout = wait_timeout
         self.done = []
         self.jobs_left = []
+        self.finished_jobs = []    # paths of the jobs waited on, for the runner to delete (cleanup.py)
         self.warnings = []
         self._created = {}    # target name -> path of a volume created by this run
         self._capabilities = None
@@ -350,9 +351,10 @@ class Executor:
 
 
 def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_details):
-    """A job the array started for a method: with wait, poll it until it ends, delete it, and raise JobFailed (with
-    ``failure_hint`` and ``error_details``) if it failed; with wait false, leave it and return it as New.
-    ``executor`` gives client, inventory, waiter, wait, jobs_left and warnings."""
+    """A job the array started for a method: with wait, poll it until it ends, delete it (or leave it to the runner:
+    an executor with ``finished_jobs``), and raise JobFailed (with ``failure_hint`` and ``error_details``) if it
+    failed; with wait false, leave it and return it as New. ``executor`` gives client, inventory, waiter, wait,
+    jobs_left and warnings."""
     if job_path is None:
         raise MethodFailed(verb, what, 'the array started a job but returned no reference to it',
                            'See the jobs with smis.threepar.threepar_info (gather: jobs).')
@@ -367,10 +369,14 @@ def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_de
 
     job = executor.waiter.wait(probe, timeout, 'job %s (%s %s)' % (job_id, verb, what), job_id=job_id,
                                describe=lambda j: j.describe() if j is not None else 'unknown')
-    try:
-        executor.client.delete_instance(job_path, 'finished job %s' % job_id)
-    except ThreeparError as exc:
-        executor.warnings.append(str(exc))
+    deferred = getattr(executor, 'finished_jobs', None)
+    if deferred is not None:
+        deferred.append(job_path)    # deleted side by side with the reads of the result (cleanup.py)
+    else:
+        try:
+            executor.client.delete_instance(job_path, 'finished job %s' % job_id)
+        except ThreeparError as exc:
+            executor.warnings.append(str(exc))
     if not job.succeeded:
         raise JobFailed(verb, what, 'job %s ended %s: %s' % (job_id, job.describe(), job.error_description or 'no description'),
                         failure_hint, job_id=job_id, last_state=job.describe(), **error_details)

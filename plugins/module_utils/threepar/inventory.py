@@ -9,7 +9,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
+    CREATE_PHYSICAL_COPY, CREATE_TARGET_VOLUME, CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
@@ -182,28 +183,35 @@ class Inventory:
         """The state after a copies plan, with one read where it can: the copies are read again (their states and
         points in time are the array's); the volumes only when a step changed them in a way the method's own answer
         does not tell. ``performed``: the planner Actions that were invoked; ``created``: target name -> the path the
-        array returned for it (TargetElement)."""
+        array returned for it (TargetElement, TheElement)."""
         volumes = self.state.volumes
-        derivable = volumes is not None and 'volumes' in self._done
-        for action in performed:
-            if action.method is None or action.operation in DERIVED_COPY_OPERATIONS:
-                continue
-            if action.operation == CREATE_VIRTUAL_COPY and action.target in created:
-                continue
-            derivable = False
-        if not derivable:
+        if volumes is None or 'volumes' not in self._done or not all(self._derivable(a, created) for a in performed):
             return self.refresh('volumes', 'copies')
         for action in performed:
             if action.operation == DELETE_COPY:
                 gone = volumes.pop(action.target, None)
                 if gone is not None:
                     self._volume_by_id.pop(gone.device_id, None)
-            elif action.operation == CREATE_VIRTUAL_COPY:
+            elif action.operation in (CREATE_VIRTUAL_COPY, CREATE_TARGET_VOLUME):
                 path = created[action.target]
-                volume = model.Volume(name=action.target, device_id=_key(path, 'DeviceID'), copy_of=action.args['source'], path=path)
+                source = action.args.get('source')    # a snapshot's; a physical copy's target is a base volume
+                volume = model.Volume(name=action.target, device_id=_key(path, 'DeviceID'), copy_of=source, path=path)
                 volumes[volume.name] = volume
                 self._volume_by_id[volume.device_id] = volume
         return self.refresh('copies')
+
+    @staticmethod
+    def _derivable(action, created):
+        """Whether the volumes after ``action`` are known without reading them: it changes none, deletes one, or
+        creates one whose path the method returned. A one-shot physical copy is not: its target's CopyOf and the
+        association end with the job."""
+        if action.method is None or action.operation in DERIVED_COPY_OPERATIONS:
+            return True
+        if action.operation in (CREATE_VIRTUAL_COPY, CREATE_TARGET_VOLUME):
+            return action.target in created
+        if action.operation == CREATE_PHYSICAL_COPY:
+            return action.target in created and action.args.get('copy_type') == model.COPY_TYPE_UNSYNC_ASSOC
+        return False
 
     def service_path(self):
         """The TPD_StorageConfigurationService, only when a method is about to be invoked: derived from the system

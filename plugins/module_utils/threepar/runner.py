@@ -19,6 +19,7 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar import mode
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import indications
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import changes
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.cleanup import Cleanup
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.executor import Executor
@@ -44,23 +45,24 @@ def _parse(parser, value, option, obj):
 
 def _perform(module, client, inventory, actions, wait=True, wait_timeout=VOLUME_WAIT_TIMEOUT, parallel=1):
     """Check mode: the plan, nothing invoked. Otherwise the executed steps (with job ids); ``parallel``: connections
-    for the steps that may go side by side (executor.segments)."""
+    for the steps that may go side by side (executor.segments). The last item is the clean-up under way (jobs to
+    delete, indications to unsubscribe): join it once the result is read; None when there is none."""
     if module.check_mode or not actions:
-        return [a.as_result() for a in actions], [], [], {}
+        return [a.as_result() for a in actions], [], [], {}, None
     # Job indications (only for a plan that can start a job): the waiter wakes when the job ends.
     events = indications.subscribe_for_plan(module.params, client, actions, inventory.state) if wait else None
     executor = Executor(client, inventory, Waiter(events=events and events.events), wait=wait, wait_timeout=wait_timeout,
                         parallel=parallel)
     try:
         executor.run(actions)
-    except ThreeparError as exc:
-        exc.details.setdefault('actions', executor.done)
-        exc.details.setdefault('changed', changes(executor.done))
+    except BaseException as exc:
+        if isinstance(exc, ThreeparError):
+            exc.details.setdefault('actions', executor.done)
+            exc.details.setdefault('changed', changes(executor.done))
+        Cleanup(client, executor.finished_jobs, events).join()
         raise
-    finally:
-        if events is not None:
-            executor.warnings.extend(events.close())
-    return executor.done, executor.jobs_left, executor.warnings, executor.created
+    cleanup = Cleanup(client, executor.finished_jobs, events)
+    return executor.done, executor.jobs_left, executor.warnings, executor.created, cleanup
 
 
 def _finish(module, result, actions, before, after, warnings=()):
@@ -97,13 +99,16 @@ def run_volume(module, conn=None):
     state = inventory.read('volumes', 'allocations', 'snap_spaces')
     state = inventory.read(*planner.volume_reads(want, state))
     plan = planner.plan_volume(want, state)
-    done, dummy, warnings, dummy = _perform(module, client, inventory, plan.actions)
+    done, dummy, warnings, dummy, cleanup = _perform(module, client, inventory, plan.actions)
     name = want['name']
     if module.check_mode or not plan.actions:
         after = plan.after
         volume = model.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if not plan.actions or want['state'] == 'present' else {}
     else:
-        state = inventory.refresh('volumes', 'allocations', 'snap_spaces')
+        try:
+            state = inventory.refresh('volumes', 'allocations', 'snap_spaces')
+        finally:
+            warnings = warnings + cleanup.join()
         volume = model.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if name in state.volumes else {}
         after = planner.volume_diff_view(state.volumes.get(name), state.snap_spaces.get(name))
     return _finish(module, {'volume': volume}, done, plan.before, after, warnings)
@@ -179,15 +184,19 @@ def run_snapshot(module, conn=None):
     gate_warnings = _check_copy_capabilities(inventory, actions)
     state_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
     views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
-    done, jobs_left, warnings, created = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'], parallel)
+    done, jobs_left, warnings, created, cleanup = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'],
+                                                           parallel)
     warnings = gate_warnings + list(warnings)
     if module.check_mode or not actions:
         after = plan.after
     else:
-        # One read for all the changes where the methods' answers tell the rest (inventory.after_copy_changes).
-        state = inventory.after_copy_changes(_performed(actions, done), created)
-        if any(step['operation'] == planner.RECOUNT for step in done):
-            state = inventory.refresh('allocations')    # the space the recount found (SpaceConsumed)
+        try:
+            # One read for all the changes where the methods' answers tell the rest (inventory.after_copy_changes).
+            state = inventory.after_copy_changes(_performed(actions, done), created)
+            if any(step['operation'] == planner.RECOUNT for step in done):
+                state = inventory.refresh('allocations')    # the space the recount found (SpaceConsumed)
+        finally:
+            warnings += cleanup.join()
         views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
         after = dict((n, planner.copy_diff_view(v)) for n, v in views.items())
     before = plan.before

@@ -3,6 +3,7 @@
 import pytest
 from pywbem import CIMInstanceName
 
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.cleanup import Cleanup
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client as CimClient
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
@@ -42,6 +43,9 @@ class ScriptedClient:
     def delete_instance(self, path, what):
         self.calls.append(('DeleteInstance', path.keybindings['InstanceID']))
 
+    def another(self):
+        return None    # one connection: the clean-up takes turns on it
+
 
 def executor(client, wait=True, timeout=5):
     inventory = Inventory(client)
@@ -77,23 +81,27 @@ def test_return_codes_become_typed_errors(rc, action, error, text):
     assert caught.value.details['return_code'] == rc
 
 
-def test_job_is_polled_with_its_state_properties_then_deleted():
+def test_job_is_polled_with_its_state_properties_then_left_to_the_cleanup_to_delete():
     client = ScriptedClient(4096, [(4, [2]), (4, [2]), (7, [2, 17])])
-    done = executor(client).run([RESYNC])
+    run = executor(client)
+    done = run.run([RESYNC])
     assert done == [{'operation': 'resync_copy', 'target': 'snap1', 'method': 'ModifySynchronization',
                      'job_id': 'TPD:JOB:1', 'job_state': 'Completed'}]
     polls = [c for c in client.calls if c[0] == 'GetInstance']
     assert len(polls) == 3 and all(c[2] == tuple(JOB_STATE_PROPERTIES) for c in polls)
+    assert client.calls[-1][0] == 'GetInstance' and run.finished_jobs == [JOB]
+    assert Cleanup(client, run.finished_jobs).join() == []
     assert client.calls[-1] == ('DeleteInstance', 'TPD:JOB:1')
     invoke = [c for c in client.calls if c[0] == 'InvokeMethod'][0]
     assert invoke[2]['Operation'] == 4 and invoke[2]['Synchronization'].classname == 'TPD_StorageSynchronized'
 
 
-def test_failed_job_is_a_clear_error_and_is_deleted():
+def test_failed_job_is_a_clear_error_and_is_left_to_the_cleanup_to_delete():
     client = ScriptedClient(4096, [(10, [6, 17])])
+    run = executor(client)
     with pytest.raises(JobFailed, match='TPD:JOB:1.*copy failed.*delete it'):
-        executor(client).run([RESYNC])
-    assert client.calls[-1] == ('DeleteInstance', 'TPD:JOB:1')
+        run.run([RESYNC])
+    assert run.finished_jobs == [JOB]
 
 
 def test_timeout_keeps_the_job_and_reports_it():
