@@ -83,7 +83,7 @@ def params(sim, **extra):
                 source=None, name=None, type='virtual', state='present', max_age=None, target_cpg=None, target_provisioning=None,
                 resyncable=None, restore_point=None, read_only=None,
                 update_space=False, copies=None, wait=True, wait_timeout=600, job_indications='never', listener_host=None,
-                parallel=4)
+                parallel=4, copies_view='brief')
     base.update(extra)
     return base
 
@@ -131,6 +131,15 @@ ONE_TASK = '''
   tasks:
     - smis.threepar.threepar_snapshot:
         copies: "{{ copies }}"
+'''
+
+ONE_TASK_FULL = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - smis.threepar.threepar_snapshot:
+        copies: "{{ copies }}"
+        copies_view: full
 '''
 
 LOOP = '''
@@ -186,6 +195,11 @@ def requests_and_wall_times(tmp, n_copies, n_loop):
         row('create %d virtual copies in one task: s' % n_copies, create_s, '<= 20 s', 's')
         rerun_s, proc = ansible(sim, work, ONE_TASK, {'copies': many})
         row('converged re-run of it: s', rerun_s, '<= 3 s', 's')
+        full_s, proc = ansible(sim, work, ONE_TASK_FULL, {'copies': many})
+        row('the same with copies_view: full: s', full_s, '-', 's')
+        for view in ('brief', 'full'):
+            result = runner.run_snapshot(Module(params(sim, copies=many, copies_view=view)))
+            row('result of the re-run, copies_view: %s: KB' % view, len(json.dumps(result, default=str)) // 1024, '-', 'KB')
         loop = copies_of(volumes[n_copies:n_copies + n_loop], 'w')
         loop_s, proc = ansible(sim, work, LOOP, {'copies': loop})
         assert proc.returncode == 0
@@ -352,7 +366,7 @@ def _median(values):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--copies', type=int, default=1000)
-    parser.add_argument('--loop', type=int, default=100)
+    parser.add_argument('--loop', type=int, default=10)
     parser.add_argument('--trials', type=int, default=3)
     parser.add_argument('--only', choices=['requests', 'detection', 'parallel'])
     args = parser.parse_args()

@@ -147,6 +147,16 @@ options:
     description: Seconds to wait for all the jobs and copies of the task; on timeout the task fails with the job id and its last state.
     type: int
     default: 600
+  copies_view:
+    description:
+      - What RV(copies) holds of each copy of a task with O(copies).
+      - V(brief) gives what a playbook needs to go on (C(name), C(source), C(type), C(sync_state), C(changed)); the result of a
+        1,000-copy task stays small and quick to handle on the controller.
+      - V(full) gives every copy as described for RV(copy) (its states, point in time, space).
+      - A task without O(copies) always returns the full view, in RV(copy) and RV(copies).
+    type: str
+    choices: [brief, full]
+    default: brief
   parallel:
     description:
       - How many method calls go to the array at once, each over a connection of its own, when a task creates, refreshes
@@ -301,7 +311,10 @@ copy:
       description: With O(state=restored), why the snapshot was not promoted (its point in time is no longer O(restore_point)).
       type: str
 copies:
-  description: Every copy of the task, in the order given, as described for RV(copy).
+  description:
+    - Every copy of the task, in the order given.
+    - With O(copies) and O(copies_view=brief) (the default), each has C(name), C(source), C(type), C(sync_state) (null
+      when the copy does not exist) and C(changed) (whether this task changed it); otherwise each is as described for RV(copy).
   returned: always
   type: list
   elements: dict
@@ -360,6 +373,7 @@ def main():
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
         parallel=dict(type='int', default=4),
+        copies_view=dict(type='str', default='brief', choices=['brief', 'full']),
     )
     argument_spec.update(job_indication_argument_spec())
     run_module(argument_spec, run_snapshot, mutually_exclusive=[('name', 'copies')], required_one_of=[('name', 'copies')])

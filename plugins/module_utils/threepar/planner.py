@@ -266,13 +266,19 @@ def copy_reads(wants, state):
     for want in wants:
         if want['state'] not in ('present', 'detached') or state.copy_to(want['name']) or want['name'] in state.volumes:
             continue
-        if want['type'] == 'virtual' or _resyncable(want):
+        if (want['type'] == 'virtual' or _resyncable(want)) and not _has_snapshots(want['source'], state):
             reads.add('snap_spaces')    # a snapshot, and the resync snapshot of a resyncable clone, need SA/SD space
         if want['type'] == 'physical':
             reads.add('pools')
             if not want.get('target_cpg'):
                 reads.add('allocations')
     return reads
+
+
+def _has_snapshots(source, state):
+    """Whether ``source`` has a virtual copy: one lives in its source's snapshot space (seed 000), so the source has
+    SA/SD space without reading it."""
+    return any(c.kind == 'virtual' for c in state.copies_of(source))
 
 
 def copy_detail_reads(wants, state):
@@ -435,7 +441,7 @@ def _plan_without_association(want, state):
     one_shot = want['state'] == 'detached' or not _resyncable(want)
     if kind == 'virtual' or not one_shot:
         space = (state.snap_spaces or {}).get(source)
-        if space is None or not space.snap_cpg:
+        if (space is None or not space.snap_cpg) and not _has_snapshots(source, state):
             needs = 'a snapshot' if kind == 'virtual' else 'the resync snapshot a resyncable physical copy keeps'
             raise InvalidRequest('create', _obj(want), 'volume %s has no snapshot space (SA/SD) for %s' % (source, needs),
                                  'Set snap_cpg on it with smis.threepar.threepar_volume first'

@@ -132,10 +132,16 @@ def copy_wants(params):
     return wants
 
 
-def _check_copy_capabilities(inventory, actions):
+def _check_copy_capabilities(inventory, actions, check_mode):
     """Ask the provider which kinds of local copy it makes, only for a plan that creates one, in check mode too (a
-    read); refuse the plan before anything is invoked. Warnings (a provider that cannot tell) are returned."""
-    if not any(planner.synchronization_type(a) for a in actions):
+    read); refuse the plan before anything is invoked. Warnings (a provider that cannot tell) are returned. A real run
+    whose first change is a snapshot and that makes no other kind of copy does not ask: a provider that makes no
+    snapshots refuses that first CreateReplica, before anything has changed."""
+    creating = [a for a in actions if planner.synchronization_type(a)]
+    if not creating:
+        return []
+    first_change = next(a for a in actions if a.changes)
+    if not check_mode and first_change.method == planner.CREATE_REPLICA and all(a.method == planner.CREATE_REPLICA for a in creating):
         return []
     supported = inventory.synchronization_types()
     if supported is None:
@@ -154,6 +160,18 @@ def _restores_not_due(wants, copies, actions):
         when = copy.when_synced.isoformat() if copy.when_synced is not None else 'none'
         yield want, ('not promoted: its point in time (when_synced %s) is not restore_point %s, so it was promoted (or '
                      'refreshed) after that point' % (when, want['restore_point'][0].isoformat()))
+
+
+BRIEF_COPY_KEYS = ('name', 'source', 'type', 'sync_state')
+
+
+def _brief_copy(view, want, done):
+    """What a playbook needs of each copy of a many-copies task (copies_view: brief): name, source, type, state and
+    whether the task changed it. A copy that does not exist (absent) has sync_state None."""
+    brief = dict((key, view.get(key)) for key in BRIEF_COPY_KEYS)
+    brief.update(name=want['name'], source=view.get('source') or want['source'], type=view.get('type') or want['type'],
+                 changed=changes([step for step in done if step['target'] == want['name']]))
+    return brief
 
 
 def _performed(actions, done):
@@ -181,7 +199,7 @@ def run_snapshot(module, conn=None):
     state = inventory.read_details(planner.copy_detail_reads(wants, state))
     plan = planner.plan_copies(wants, state, datetime.now(timezone.utc))
     actions = plan.actions
-    gate_warnings = _check_copy_capabilities(inventory, actions)
+    gate_warnings = _check_copy_capabilities(inventory, actions, module.check_mode)
     state_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
     views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
     done, jobs_left, warnings, created, cleanup = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'],
@@ -203,6 +221,8 @@ def run_snapshot(module, conn=None):
     for want, reason in _restores_not_due(wants, state_before, actions):
         views[want['name']] = dict(views[want['name']], restore=reason)
     result = {'copies': [views[w['name']] for w in wants], 'jobs': jobs_left}
+    if params.get('copies') and params.get('copies_view', 'full') == 'brief':
+        result['copies'] = [_brief_copy(views[w['name']], w, done) for w in wants]
     if not params.get('copies'):
         name = wants[0]['name']
         result['copy'] = views[name]

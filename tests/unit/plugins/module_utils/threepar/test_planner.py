@@ -251,11 +251,20 @@ def test_recount_changes_nothing():
     assert steps(plan) == [RECOUNT] and not plan.changes
 
 
+def test_a_source_with_a_snapshot_has_snapshot_space_without_reading_it():
+    state = array([copy('virtual', model.SS_IDLE)])
+    state.snap_spaces = None
+    assert [a.operation for a in planner.plan_copies([want_copy(name='new')], state, NOW).actions] == ['create_virtual_copy']
+
+
 def test_copy_reads_only_what_creation_needs():
     state = array([copy('virtual', model.SS_IDLE)])
     assert planner.copy_reads([want_copy()], state) == set()
-    assert planner.copy_reads([want_copy(name='new')], state) == {'snap_spaces'}
-    assert planner.copy_reads([want_copy(name='new', type='physical')], state) == {'snap_spaces', 'pools', 'allocations'}
+    # vol1 has a snapshot: it has snapshot space, no need to read it (seed 000: a snapshot lives in that space).
+    assert planner.copy_reads([want_copy(name='new')], state) == set()
+    assert planner.copy_reads([want_copy(name='new', type='physical')], state) == {'pools', 'allocations'}
+    assert planner.copy_reads([want_copy(name='new')], array()) == {'snap_spaces'}
+    assert planner.copy_reads([want_copy(name='new', type='physical')], array()) == {'snap_spaces', 'pools', 'allocations'}
     assert planner.copy_reads([want_copy(name='new', target_cpg='SSD_r6', **ONESHOT)], state) == {'pools'}
     assert planner.copy_detail_reads([want_copy(name='new', type='physical'), want_copy()], state) == {'vol1'}
     assert planner.copy_detail_reads([want_copy(type='physical')], array(extra_volumes=[model.Volume('snap1')])) == {'snap1'}
