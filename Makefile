@@ -39,10 +39,10 @@ demo: venv collection-link
 	@demo/run.sh
 
 # The unit tests run in the gates (ansible-test units); `make unit` runs them quickly with plain pytest.
-# The suites spend much of their time waiting on simulated copy jobs, the gates computing: three lanes side by side
-# (the integration targets; the checks, then the simulator tests; the role scenarios, then the integration pytest),
-# -k runs every one and reports every failure. More lanes only make them fight for the CPUs (measured on 2 cores:
-# docs/developing.md).
+# The suites spend much of their time waiting on simulated copy jobs, the gates computing: five lanes, three at a time
+# (the integration targets, the checks, the role scenarios; then the integration pytest and the simulator tests as
+# slots free up); -k runs every one and reports every failure. More at a time only makes them fight for the CPUs
+# (measured on 2 cores: docs/developing.md).
 TEST_JOBS ?= 3
 test: venv collection-link ansible-test-cache
 	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target integration-targets checks molecule \
