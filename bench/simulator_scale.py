@@ -1,7 +1,8 @@
 """Simulator at scale: 10,000 volumes with 10,000 virtual copies.
 
 Prints: time to build the array from the seed, a full pull enumeration of
-TPD_StorageSynchronized through pywbem over HTTPS (first and second), the same
+TPD_StorageSynchronized through pywbem over HTTPS (OpenEnumerateInstances and
+PullInstancesWithPath, use_pull_operations=True; first and second), the same
 with the PropertyList an engine reads, plain EnumerateInstances with and
 without that PropertyList, the server's share of each (from its request log;
 the rest is pywbem's client-side parse), the server's peak memory, and
@@ -37,9 +38,11 @@ def peak_rss_mib(pid):
 ENGINE_PROPERTIES = ['SystemElement', 'SyncedElement', 'CopyType', 'SyncState', 'CopyState', 'ProgressStatus', 'WhenSynced']
 
 
-def connection(sim, timeout=300):
+def connection(sim, timeout=300, pull=False):
+    """``pull``: IterEnumerateInstances sends OpenEnumerateInstances / PullInstancesWithPath (pywbem's default, None,
+    would try pull and fall back; False sends one EnumerateInstances)."""
     return pywbem.WBEMConnection(sim.https_url, ('3parbrowse', '3pardata'), default_namespace='root/tpd',
-                                 ca_certs=sim.cert, timeout=timeout)
+                                 ca_certs=sim.cert, timeout=timeout, use_pull_operations=pull)
 
 
 def server_ms(sim, since):
@@ -57,9 +60,10 @@ def measured(sim, label, func):
     """Run func, print its wall time and the server's share; returns func's result."""
     since = log_lines(sim)
     elapsed, result = timed(func)
-    server_s = server_ms(sim, since)[0] / 1000.0
-    print('%s: %d instances in %.2f s (server %.2f s, client and transfer %.2f s)'
-          % (label, len(result), elapsed, server_s, elapsed - server_s))
+    server_ms_total, lines = server_ms(sim, since)
+    server_s = server_ms_total / 1000.0
+    print('%s: %d instances in %.2f s, %d requests (server %.2f s, client and transfer %.2f s)'
+          % (label, len(result), elapsed, lines - since, server_s, elapsed - server_s))
     return result
 
 
@@ -80,8 +84,8 @@ def timed(func):
 
 
 def enumerate_syncs(sim, max_object_count, property_list=None):
-    return list(connection(sim).IterEnumerateInstances('TPD_StorageSynchronized', MaxObjectCount=max_object_count,
-                                                       PropertyList=property_list))
+    return list(connection(sim, pull=True).IterEnumerateInstances('TPD_StorageSynchronized', MaxObjectCount=max_object_count,
+                                                                  PropertyList=property_list))
 
 
 def main():
@@ -115,8 +119,9 @@ def main():
             enum_s, syncs = timed(lambda: enumerate_syncs(sim, args.max_object_count))
             print('pull enumeration of TPD_StorageSynchronized #%d: %d instances in %.2f s (MaxObjectCount %d; goal <= 2 s)'
                   % (attempt, len(syncs), enum_s, args.max_object_count))
-            server_s = server_ms(sim, since)[0] / 1000.0
-            print('    server %.2f s, client and transfer %.2f s' % (server_s, enum_s - server_s))
+            server_ms_total, lines = server_ms(sim, since)
+            print('    %d requests, server %.2f s, client and transfer %.2f s' % (lines - since, server_ms_total / 1000.0,
+                                                                             enum_s - server_ms_total / 1000.0))
         measured(sim, 'pull enumeration with the engine PropertyList', lambda: enumerate_syncs(
             sim, args.max_object_count, ENGINE_PROPERTIES))
         measured(sim, 'EnumerateInstances TPD_StorageSynchronized', lambda: connection(sim).EnumerateInstances(

@@ -54,7 +54,7 @@ class Cleanup:
         client = self._own_client()
         events.client = client
         try:
-            self.warnings.extend(events.close())
+            self.warnings.extend(events.close(self.client.another))
         finally:
             self._release(client)
 

@@ -227,9 +227,10 @@ class JobIndications:
                                         QueryLanguage=QUERY_LANGUAGE, SourceNamespaces=[self.client.namespace]), keys)
         self._create(SUBSCRIPTION, {'Filter': flt, 'Handler': handler}, ('Filter', 'Handler'))
 
-    def close(self):
-        """Unsubscribe (subscription first: the array refuses to delete a filter in use) and stop the listener.
-        Returns warnings for what could not be removed."""
+    def close(self, another=None):
+        """Unsubscribe and stop the listener; returns warnings for what could not be removed. The subscription goes
+        first (the array refuses to delete a filter or destination in use), then the filter and the destination side
+        by side, the filter over ``another()`` (a connection of its own) when it gives one."""
         warnings = []
         stopping = None
         if self.listener is not None:
@@ -237,16 +238,36 @@ class JobIndications:
             stopping.daemon = True
             stopping.start()
             self.listener = None
-        while self._created:
-            path = self._created.pop(0)
-            try:
-                self.client.call('unsubscribe from', 'job indications (%s %s)' % (path.classname, path.keybindings.get('Name', '')),
-                                 self.client.conn.DeleteInstance, path)
-            except ThreeparError as exc:
-                warnings.append('%s It stays in %s of the array: delete it there.' % (exc, INTEROP_NAMESPACE))
-        if stopping is not None:
-            stopping.join(STOP_WAIT_S)
+        created, self._created = self._created, []
+        if created:
+            self._delete(self.client, created.pop(0), warnings)
+        beside = None
+        if len(created) > 1 and another is not None:
+            client = another()
+            if client is not None:
+                beside = threading.Thread(target=self._delete_over, args=(client, created.pop(0), warnings), name='unsubscribe')
+                beside.daemon = True
+                beside.start()
+        for path in created:
+            self._delete(self.client, path, warnings)
+        for thread in (beside, stopping):
+            if thread is not None:
+                thread.join(STOP_WAIT_S)
         return warnings
+
+    @staticmethod
+    def _delete(client, path, warnings):
+        try:
+            client.call('unsubscribe from', 'job indications (%s %s)' % (path.classname, path.keybindings.get('Name', '')),
+                        client.conn.DeleteInstance, path)
+        except ThreeparError as exc:
+            warnings.append('%s It stays in %s of the array: delete it there.' % (exc, INTEROP_NAMESPACE))
+
+    def _delete_over(self, client, path, warnings):
+        try:
+            self._delete(client, path, warnings)
+        finally:
+            client.close()
 
     @staticmethod
     def _stop_listener(listener, warnings):

@@ -117,6 +117,22 @@ def test_subscription_costs_three_creates_and_three_deletes_and_is_removed():
     assert conn.instances == {} and listeners[0].stopped and len(conn.calls) == 6
 
 
+def test_after_the_subscription_the_filter_goes_over_a_connection_of_its_own_beside_the_destination():
+    conn, listeners = FakeConn(), []
+    subscription = ind.subscribe_for_plan({}, FakeClient(conn), [PHYSICAL], STATE, factory(listeners))
+    other, closed = FakeConn(), []
+    other.instances = conn.instances    # the same array
+
+    def another():
+        client = FakeClient(other)
+        client.close = lambda: closed.append(True)
+        return client
+    assert subscription.close(another) == []
+    assert [c[:2] for c in conn.calls[3:]] == [('DeleteInstance', ind.SUBSCRIPTION), ('DeleteInstance', ind.DESTINATION)]
+    assert [c[:2] for c in other.calls] == [('DeleteInstance', ind.FILTER)]
+    assert conn.instances == {} and closed == [True] and listeners[0].stopped
+
+
 def test_no_subscription_for_never_or_a_plan_without_jobs():
     conn = FakeConn()
     assert ind.subscribe_for_plan({'job_indications': 'never'}, FakeClient(conn), [PHYSICAL], STATE, factory([])) is None
