@@ -20,6 +20,7 @@ their goals; asserts nothing.
    time the next task of the play is templated). Goal: engine return <= 0.25 s after the finish.
 4. Method calls side by side (``parallel``): 1,000 virtual copies in one task at 100 ms latency per request, for
    parallel 4 (the default, goal <= 30 s) and 8; parallel 1 on 100 of them, extrapolated.
+5. Scale-out: one play on 10 arrays x 100 new virtual copies, forks 2, at 0 and 100 ms latency, parallel 1 and 4.
 """
 
 import argparse
@@ -358,6 +359,69 @@ def concurrent_calls(tmp, n_copies, trials):
                 '%.1f / %.1f' % (min(times), _median(times)), '<= 30 s', 's')
 
 
+# ---------------------------------------------------------------- 5
+
+SCALE_OUT = '''
+- hosts: arrays
+  gather_facts: false
+  tasks:
+    - smis.threepar.threepar_snapshot:
+        host: 127.0.0.1
+        port: "{{ sim_port }}"
+        ca_path: "{{ sim_ca }}"
+        copies: "{{ copies }}"
+        parallel: "{{ parallel }}"
+'''
+
+
+def scale_out(tmp, n_arrays=10, n_copies=100, forks=2):
+    """One play on n_arrays arrays (forks 2), n_copies new virtual copies on each, at 0 and 100 ms latency, for
+    parallel 1 and 4."""
+    print('\n5. Scale-out: %d arrays x %d new virtual copies in one play, forks %d' % (n_arrays, n_copies, forks), flush=True)
+    volumes = ['out%05d' % i for i in range(1, n_copies + 1)]
+    for latency in (0, 100):
+        sims = []
+        try:
+            for index in range(n_arrays):
+                seed = seed_file(tmp, 'out%d-%d' % (latency, index), {'name': 'OUT%d' % index,
+                                                                      'generate': {'volumes': n_copies, 'prefix': 'out', 'size': '1GiB'}})
+                sim = SimulatorProcess(os.path.join(tmp, 'out%d-%d' % (latency, index)), name='OUT%d' % index, seed=seed,
+                                       latency_ms=latency)
+                sim.start(timeout=120)
+                sims.append(sim)
+            hosts = dict(('array%d' % i, {'ansible_connection': 'local', 'ansible_python_interpreter': os.path.join(BIN, 'python'),
+                                          'sim_port': sim.info['https_port'], 'sim_ca': sim.cert}) for i, sim in enumerate(sims))
+            work = tempfile.mkdtemp(dir=tmp)
+            inventory = os.path.join(work, 'inventory.yml')
+            with open(inventory, 'w', encoding='utf-8') as handle:
+                yaml.safe_dump({'arrays': {'hosts': hosts}}, handle)
+            for parallel in (1, 4):
+                wanted = copies_of(volumes, 'p%d' % parallel)
+                elapsed = _play(work, inventory, SCALE_OUT, forks, {'copies': wanted, 'parallel': parallel})
+                row('%d ms latency, parallel %d: s' % (latency, parallel), round(elapsed, 1), '-', 's')
+        finally:
+            for sim in sims:
+                sim.stop()
+
+
+def _play(work, inventory, playbook, forks, variables):
+    path = os.path.join(work, 'play.yml')
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(playbook)
+    vars_file = os.path.join(work, 'vars.json')
+    with open(vars_file, 'w', encoding='utf-8') as handle:
+        json.dump(variables, handle)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1', THREEPAR_USERNAME=USER, THREEPAR_PASSWORD=PASSWORD)
+    start = time.perf_counter()
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, '-f', str(forks), '-e', '@' + vars_file, path],
+                          env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        raise SystemExit('the scale-out play failed')
+    return elapsed
+
+
 def _median(values):
     values = sorted(values)
     return values[len(values) // 2]
@@ -368,7 +432,7 @@ def main():
     parser.add_argument('--copies', type=int, default=1000)
     parser.add_argument('--loop', type=int, default=10)
     parser.add_argument('--trials', type=int, default=3)
-    parser.add_argument('--only', choices=['requests', 'detection', 'parallel'])
+    parser.add_argument('--only', choices=['requests', 'detection', 'parallel', 'scale-out'])
     args = parser.parse_args()
     for var in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
         os.environ.pop(var, None)
@@ -379,6 +443,8 @@ def main():
             detection(tmp, args.trials)
         if args.only in (None, 'parallel'):
             concurrent_calls(tmp, args.copies, args.trials)
+        if args.only in (None, 'scale-out'):
+            scale_out(tmp)
     print('\n%-70s %12s   %s' % ('figure', 'value', 'goal'))
     for figure, value, goal, unit in ROWS:
         print('%-70s %12s %-2s  %s' % (figure, _fmt(value), unit, goal))
