@@ -133,19 +133,33 @@ class Inventory:
     def _read_allocations(self):
         """The CPG of each volume, and the space each snapshot uses in its source's snapshot space (SpaceConsumed)."""
         for inst in self.client.enumerate(model.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'volume allocations'):
-            antecedent, dependent = _ref(inst, 'Antecedent'), _ref(inst, 'Dependent')
-            if antecedent is None or dependent is None or dependent.classname.lower() != model.VOLUME.lower():
+            self._apply_allocation(inst)
+
+    def read_allocations_of(self, names):
+        """The same for a few named volumes: References of each (SMI-S Block Services: a volume is the Dependent of
+        its CIM_AllocatedFromStoragePool), so that a task on one volume does not read the allocations of the array."""
+        for name in sorted(names):
+            volume = (self.state.volumes or {}).get(name)
+            if volume is None or volume.path is None:
                 continue
-            volume = self._volume_by_id.get(_key(dependent, 'DeviceID'))
-            if volume is None:
-                continue
-            if antecedent.classname.lower() == model.DELTA_POOL.lower():
-                consumed = inst.get('SpaceConsumed')
-                volume.space_used = int(consumed) if consumed is not None else None
-                continue
-            pool_id = _key(antecedent, 'InstanceID') or ''
-            if pool_id.startswith(model.CPG_ID_PREFIX):
-                volume.cpg = pool_id[len(model.CPG_ID_PREFIX):]
+            for inst in self.client.references(volume.path, model.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'the allocation of volume %s' % name):
+                self._apply_allocation(inst)
+        return self.state
+
+    def _apply_allocation(self, inst):
+        antecedent, dependent = _ref(inst, 'Antecedent'), _ref(inst, 'Dependent')
+        if antecedent is None or dependent is None or dependent.classname.lower() != model.VOLUME.lower():
+            return
+        volume = self._volume_by_id.get(_key(dependent, 'DeviceID'))
+        if volume is None:
+            return
+        if antecedent.classname.lower() == model.DELTA_POOL.lower():
+            consumed = inst.get('SpaceConsumed')
+            volume.space_used = int(consumed) if consumed is not None else None
+            return
+        pool_id = _key(antecedent, 'InstanceID') or ''
+        if pool_id.startswith(model.CPG_ID_PREFIX):
+            volume.cpg = pool_id[len(model.CPG_ID_PREFIX):]
 
     def read_details(self, names):
         """Size, provisioning and OperationalStatus of a few named volumes (the bulk read of a copies task leaves them

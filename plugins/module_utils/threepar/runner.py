@@ -96,7 +96,8 @@ def run_volume(module, conn=None):
                              'Set snap_percent between 0 and 100.')
     client = Client(module.params, conn)
     inventory = Inventory(client)
-    state = inventory.read('volumes', 'allocations', 'snap_spaces')
+    state = inventory.read('volumes', 'snap_spaces')
+    state = inventory.read_allocations_of([want['name']])    # its CPG: one References, not the array's allocations
     state = inventory.read(*planner.volume_reads(want, state))
     plan = planner.plan_volume(want, state)
     done, dummy, warnings, dummy, cleanup = _perform(module, client, inventory, plan.actions)
@@ -106,7 +107,8 @@ def run_volume(module, conn=None):
         volume = model.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if not plan.actions or want['state'] == 'present' else {}
     else:
         try:
-            state = inventory.refresh('volumes', 'allocations', 'snap_spaces')
+            inventory.refresh('volumes', 'snap_spaces')
+            state = inventory.read_allocations_of([name])
         finally:
             warnings = warnings + cleanup.join()
         volume = model.volume_view(state.volumes.get(name), state.snap_spaces.get(name)) if name in state.volumes else {}
