@@ -138,8 +138,8 @@ def main():
             print('pull enumeration of TPD_StorageSynchronized #%d: %d instances in %.2f s (MaxObjectCount %d; goal <= 2 s)'
                   % (attempt, len(syncs), enum_s, args.max_object_count))
             server_ms_total, lines = server_ms(sim, since)
-            print('    %d requests, server %.2f s, client and transfer %.2f s' % (lines - since, server_ms_total / 1000.0,
-                                                                             enum_s - server_ms_total / 1000.0))
+            server_s = server_ms_total / 1000.0
+            print('    %d requests, server %.2f s, client and transfer %.2f s' % (lines - since, server_s, enum_s - server_s))
         measured(sim, 'pull enumeration with the engine PropertyList', lambda: enumerate_syncs(
             sim, args.max_object_count, ENGINE_PROPERTIES))
         measured(sim, 'EnumerateInstances TPD_StorageSynchronized', lambda: connection(sim).EnumerateInstances(
