@@ -37,8 +37,9 @@ RETURN_CODE_REASONS = {
     'meanwhile) or is Broken',
 }
 STORAGE_CAPABILITIES = 'TPD_StorageCapabilities'
-# Steps that may go to the array side by side (``parallel``): one method on one snapshot, answered at once (no job).
-CONCURRENT_OPERATIONS = frozenset([CREATE_VIRTUAL_COPY, DELETE_COPY])
+# Steps that may go to the array side by side (``parallel``): one method on one snapshot, answered at once (no job):
+# its creation, and its delete or resync (a refresh) when the planner marks the target ``virtual``.
+SNAPSHOT_OPERATIONS = frozenset([DELETE_COPY, RESYNC_COPY])
 
 
 class Executor:
@@ -386,8 +387,9 @@ def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_de
 def segments(actions, parallel):
     """The plan cut into the parts the executor runs one after another: a single step (a list of one chain of one
     action), or, with ``parallel`` > 1, a run of consecutive steps that may go side by side, grouped into chains (the
-    steps of one target, in plan order). A step may go side by side when it is one of CONCURRENT_OPERATIONS and touches
-    no volume another step of the plan creates or deletes (a snapshot of a snapshot made in the same task waits)."""
+    steps of one target, in plan order). A step may go side by side when it creates, refreshes or deletes a snapshot
+    (SNAPSHOT_OPERATIONS) and touches no volume another step of the plan creates or deletes (a snapshot of a snapshot
+    made in the same task waits)."""
     targets = set(a.target for a in actions)
     sources = set(a.args.get('source') for a in actions)
     result, run = [], []
@@ -404,8 +406,8 @@ def segments(actions, parallel):
 
     for action in actions:
         source = action.args.get('source')
-        independent = (parallel > 1 and action.method and action.operation in CONCURRENT_OPERATIONS
-                       and source not in targets and action.target not in sources)
+        on_a_snapshot = action.operation == CREATE_VIRTUAL_COPY or (action.operation in SNAPSHOT_OPERATIONS and action.args.get('virtual'))
+        independent = parallel > 1 and action.method and on_a_snapshot and source not in targets and action.target not in sources
         if independent:
             run.append(action)
             continue

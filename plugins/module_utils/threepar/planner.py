@@ -178,7 +178,7 @@ def _delete_volume(volume, force, state):
             continue
         if copy.kind == 'physical' and copy.sync_state in model.SYNC_STATES_IN_TRANSIT:
             actions.append(_modify(copy, model.OP_STOP_COPY, STOP_COPY))
-        actions.append(_delete_copy(copy.target))
+        actions.append(_delete_copy(copy))
     actions.append(Action(DELETE_VOLUME, name, RETURN_TO_POOL, {'name': name}))
     return actions
 
@@ -187,7 +187,7 @@ def _delete_volume(volume, force, state):
 
 def _modify(copy, code, operation):
     return Action(operation, copy.target, MODIFY_SYNC, {'source': copy.source, 'name': copy.target, 'operation': code,
-                                                        'resyncable': copy.resyncable})
+                                                        'resyncable': copy.resyncable, 'virtual': copy.kind == 'virtual'})
 
 
 def _wait(copy):
@@ -215,8 +215,9 @@ def check_supported(actions, supported):
                               'Nothing was changed; make the copy with the 3PAR CLI (createsv, createvvcopy).')
 
 
-def _delete_copy(name):
-    return Action(DELETE_COPY, name, RETURN_TO_POOL, {'name': name})
+def _delete_copy(copy):
+    """``virtual``: the target is a snapshot (its delete may go beside others, executor.segments)."""
+    return Action(DELETE_COPY, copy.target, RETURN_TO_POOL, {'name': copy.target, 'virtual': copy.kind == 'virtual'})
 
 
 def _obj(want):
@@ -468,7 +469,7 @@ def _plan_without_association(want, state):
 
 def _plan_broken(want, copy):
     if want['state'] == 'absent':
-        return [_delete_copy(copy.target)]
+        return [_delete_copy(copy)]
     if want['state'] == 'halted':
         return []    # a copy that failed is not copying: nothing to halt
     raise CopyBroken('converge', _obj(want), 'it is Broken (a create, resync, copy or restore failed) and the array refuses to resync it',
@@ -483,8 +484,8 @@ def _plan_in_transit(want, copy):
         return [_wait(copy)] if restoring else [_modify(copy, model.OP_STOP_COPY, STOP_COPY)]
     if state == 'absent':
         if copy.kind == 'physical' and not restoring:
-            return [_modify(copy, model.OP_STOP_COPY, STOP_COPY), _delete_copy(copy.target)]
-        return [_wait(copy), _delete_copy(copy.target)]
+            return [_modify(copy, model.OP_STOP_COPY, STOP_COPY), _delete_copy(copy)]
+        return [_wait(copy), _delete_copy(copy)]
     if state == 'restored':
         # A promote under way is the one asked for, or another run's: never promote twice.
         return [_wait(copy)]
@@ -509,7 +510,7 @@ def _plan_settled(want, copy, now):
     """Idle (snapshot), Frozen (physical copy), Synchronized (accepted as settled)."""
     state = want['state']
     if state == 'absent':
-        return [_delete_copy(copy.target)]
+        return [_delete_copy(copy)]
     if state == 'restored':
         return [_modify(copy, model.OP_RESTORE, RESTORE_COPY)] if restore_is_due(want, copy) else []
     if state == 'detached':

@@ -3,6 +3,7 @@ go at once over connections of their own, and that a failure stops new calls and
 
 import threading
 import time
+from datetime import datetime, timezone
 
 import pytest
 from pywbem import CIMInstanceName
@@ -21,8 +22,12 @@ def create(name, source='vol1'):
     return planner.Action('create_virtual_copy', name, planner.CREATE_REPLICA, {'source': source, 'name': name, 'copy_type': 4})
 
 
-def delete(name):
-    return planner.Action('delete_copy', name, planner.RETURN_TO_POOL, {'name': name})
+def delete(name, virtual=True):
+    return planner.Action('delete_copy', name, planner.RETURN_TO_POOL, {'name': name, 'virtual': virtual})
+
+
+def resync(name, virtual=True):
+    return planner.Action('resync_copy', name, planner.MODIFY_SYNC, {'source': 'vol1', 'name': name, 'operation': 4, 'virtual': virtual})
 
 
 def shape(parts):
@@ -33,6 +38,22 @@ def test_refreshes_of_several_copies_go_together_and_the_recount_after_them():
     recount = planner.Action(planner.RECOUNT, 's1, s2', planner.UPDATE_SPACE, {'names': ['s1', 's2']})
     plan = [delete('s1'), create('s1'), delete('s2'), create('s2'), recount]
     assert shape(segments(plan, 4)) == [[['delete:s1', 'create:s1'], ['delete:s2', 'create:s2']], [['recount:s1, s2']]]
+
+
+def test_refreshed_snapshots_go_together_physical_copies_one_at_a_time():
+    plan = [resync('s1'), resync('s2'), resync('c1', virtual=False), delete('s3'), delete('c2', virtual=False)]
+    assert shape(segments(plan, 4)) == [[['resync:s1'], ['resync:s2']], [['resync:c1']], [['delete:s3']], [['delete:c2']]]
+
+
+def test_the_planner_marks_the_refresh_and_delete_of_a_snapshot_virtual():
+    snapshot = model.Copy('vol1', 's1', model.COPY_TYPE_VIRTUAL, model.SS_IDLE, replica_type=4,  # After Delta
+                          when_synced=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    state = model.ArrayState(volumes={'vol1': model.Volume('vol1'), 's1': model.Volume('s1', copy_of='vol1')}, copies=[snapshot], pools={})
+    want = {'source': 'vol1', 'name': 's1', 'type': 'virtual', 'state': 'present', 'max_age': 60, 'target_cpg': None,
+            'target_provisioning': None, 'resyncable': None, 'read_only': None, 'restore_point': None, 'update_space': False}
+    refresh = planner.plan_copies([want], state, datetime(2024, 1, 2, tzinfo=timezone.utc)).actions
+    delete_it = planner.plan_copies([dict(want, state='absent')], state, datetime(2024, 1, 2, tzinfo=timezone.utc)).actions
+    assert [(a.operation, a.args['virtual']) for a in refresh + delete_it] == [('resync_copy', True), ('delete_copy', True)]
 
 
 def test_a_snapshot_of_a_snapshot_made_in_the_same_task_waits_for_it():
