@@ -11,7 +11,7 @@ __metaclass__ = type
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
     CREATE_PHYSICAL_COPY, CREATE_TARGET_VOLUME, CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY)
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
                      'OperationalStatus', 'ReadOnly', 'CopyOf']
@@ -137,12 +137,18 @@ class Inventory:
 
     def read_allocations_of(self, names):
         """The same for a few named volumes: References of each (SMI-S Block Services: a volume is the Dependent of
-        its CIM_AllocatedFromStoragePool), so that a task on one volume does not read the allocations of the array."""
+        its CIM_AllocatedFromStoragePool), so that a task on one volume does not read the allocations of the array.
+        A provider that refuses the traversal (not verified on a real array) gets the bulk read instead."""
         for name in sorted(names):
             volume = (self.state.volumes or {}).get(name)
             if volume is None or volume.path is None:
                 continue
-            for inst in self.client.references(volume.path, model.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'the allocation of volume %s' % name):
+            try:
+                found = self.client.references(volume.path, model.ALLOCATED_FROM, ALLOCATION_PROPERTIES, 'the allocation of volume %s' % name)
+            except MethodFailed:
+                self._done.discard('allocations')
+                return self.read('allocations')
+            for inst in found:
                 self._apply_allocation(inst)
         return self.state
 
