@@ -150,7 +150,7 @@ def served_array(tmp_path, monkeypatch):
     monkeypatch.delenv('REQUESTS_CA_BUNDLE', raising=False)
     monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
     arr = Array(str(tmp_path / 'array'), seed=SEED, copy_rate_mib=4096.0)
-    cim_server = CimServer(arr, Faults(), str(tmp_path), http_port=0, https_port=0, prewarm=False)
+    cim_server = CimServer(arr, Faults(), str(tmp_path), http_port=0, https_port=0)
     cim_server.start()
     arr.start()
     yield cim_server

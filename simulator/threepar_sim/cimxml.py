@@ -18,7 +18,7 @@ from pywbem._exceptions import CIMXMLParseError, XMLParseError
 from pywbem._tupleparse import TupleParser
 from pywbem._tupletree import xml_to_tupletree_sax
 
-from . import xmlcache
+from . import xmlshapes
 
 # Intrinsic operations served, by the shape of their result.
 INSTANCE_LISTS = {'EnumerateInstances'}
@@ -198,23 +198,23 @@ def _embedded_kind(decl):
     return None
 
 
-def intrinsic_response(request, result, host, cache=None, stream=False):
+def intrinsic_response(request, result, host, stream=False, shapes=True):
     """The IMETHODRESPONSE body (bytes) for ``result`` of ``conn._mock_imethodcall()``.
 
-    With ``cache`` (an ``xmlcache.FragmentCache``) the result items are
-    serialised once per content and joined into the envelope; the bytes are
-    the same as without it. With ``stream`` too, the body is an
-    ``xmlcache.Body`` (``len()``, ``chunks()``) instead of bytes.
+    The result items are written from templates of their shapes (``xmlshapes``)
+    and joined into the envelope; ``shapes=False`` has pywbem write the whole
+    response instead (the bytes are the same: the tests compare them). With
+    ``stream`` the body is an ``xmlshapes.Body`` (``len()``, ``chunks()``) instead of bytes.
     """
     children = []
     fragments = None
     if request.name not in VOID:
         objects, out_params = _unpack_result(result)
-        if cache is None:
+        if not shapes:
             children.append(_cim_xml.IRETURNVALUE(_return_items(request.name, objects, request.namespace, host)))
         else:
-            fragments = _item_fragments(request.name, objects, request.namespace, host, cache)
-            children.append(_cim_xml.IRETURNVALUE([xmlcache.slot(0)]))
+            fragments = _item_fragments(request.name, objects, request.namespace, host)
+            children.append(_cim_xml.IRETURNVALUE([xmlshapes.slot(0)]))
         if request.name in PULL_INSTANCES | PULL_PATHS:
             context = out_params.get('EnumerationContext')
             children.append(_cim_xml.PARAMVALUE('EnumerationContext', None if context is None else _cim_xml.VALUE(context), 'string'))
@@ -224,10 +224,10 @@ def intrinsic_response(request, result, host, cache=None, stream=False):
     if fragments is None:
         return _message(request.message_id, _cim_xml.IMETHODRESPONSE(request.name, children))
     # The envelope with one slot where the items go (IRETURNVALUE's content).
-    head, tail = xmlcache.Template(_message(request.message_id, _cim_xml.IMETHODRESPONSE(request.name, children)).decode('utf-8'), 1).parts
+    head, tail = xmlshapes.Template(_message(request.message_id, _cim_xml.IMETHODRESPONSE(request.name, children)).decode('utf-8'), 1).parts
     fragments.insert(0, head)
     fragments.append(tail)
-    body = xmlcache.Body(fragments)
+    body = xmlshapes.Body(fragments)
     return body if stream else body.tobytes()
 
 
@@ -279,59 +279,59 @@ def _return_items(operation, objects, namespace, host):
     return [klass.tocimxml() for klass in objects]
 
 
-def _item_fragments(operation, objects, namespace, host, cache):
-    """The serialised result items of ``operation`` as a list of bytes pieces, from ``cache`` where possible.
+def _item_fragments(operation, objects, namespace, host):
+    """The serialised result items of ``operation`` as a list of bytes pieces.
 
     Each item is what ``_return_items`` makes of it: the same pywbem element,
     written as a template (the item's own tags, with this server's host and
-    the namespace) filled with the cached ``INSTANCENAME`` / ``INSTANCE``
-    fragments. Items of other operations (classes, qualifiers) are serialised
-    one by one, uncached.
+    the namespace) filled with the ``INSTANCENAME`` / ``INSTANCE`` fragments of
+    their shapes. Items of other operations (classes, qualifiers) are written
+    by pywbem one by one.
     """
     if operation in OBJECTS_WITH_PATH | OBJECT_PATHS:
         objects = [obj[2] for obj in objects]
     pieces = []
     if operation in INSTANCE_LISTS:
-        item = xmlcache.cached_template('VALUE.NAMEDINSTANCE', lambda: _cim_xml.VALUE_NAMEDINSTANCE(
-            xmlcache.slot(0), xmlcache.slot(1)), 2)
+        item = xmlshapes.cached_template('VALUE.NAMEDINSTANCE', lambda: _cim_xml.VALUE_NAMEDINSTANCE(
+            xmlshapes.slot(0), xmlshapes.slot(1)), 2)
         for inst in objects:
-            pieces += item.pieces((xmlcache.instancename_fragment(cache, inst.path), xmlcache.instance_fragment(cache, inst)))
+            pieces += item.pieces((xmlshapes.instancename_fragment(inst.path), xmlshapes.instance_fragment(inst)))
     elif operation in SINGLE_INSTANCE:
-        pieces += [xmlcache.instance_fragment(cache, inst) for inst in objects]
+        pieces += [xmlshapes.instance_fragment(inst) for inst in objects]
     elif operation in INSTANCE_NAMES:
-        pieces += [xmlcache.instancename_fragment(cache, path) for path in objects]
+        pieces += [xmlshapes.instancename_fragment(path) for path in objects]
     elif operation in PULL_INSTANCES | OBJECTS_WITH_PATH:
         wrapper = _cim_xml.VALUE_INSTANCEWITHPATH if operation in PULL_INSTANCES else _cim_xml.VALUE_OBJECTWITHPATH
         for obj in objects:
             if isinstance(obj, tuple):  # class-level association call
-                pieces.append(xmlcache.serialised(_object_with_path(obj, namespace, host)))
+                pieces.append(xmlshapes.serialised(_object_with_path(obj, namespace, host)))
                 continue
             # an object of another system (the remote end of a remote-copy pair) keeps its own host
             item = _path_template(wrapper, obj.path.namespace or namespace, obj.path.host or host, with_instance=True)
-            pieces += item.pieces((xmlcache.instancename_fragment(cache, obj.path), xmlcache.instance_fragment(cache, obj)))
+            pieces += item.pieces((xmlshapes.instancename_fragment(obj.path), xmlshapes.instance_fragment(obj)))
     elif operation in PULL_PATHS | OBJECT_PATHS:
         wrapper = _cim_xml.OBJECTPATH if operation in OBJECT_PATHS else None
         for path in objects:
             if not isinstance(path, CIMInstanceName):  # a class path (class-level AssociatorNames/ReferenceNames)
                 element = _full_path(path, namespace, host).tocimxml()
-                pieces.append(xmlcache.serialised(_cim_xml.OBJECTPATH(element) if wrapper else element))
+                pieces.append(xmlshapes.serialised(_cim_xml.OBJECTPATH(element) if wrapper else element))
                 continue
             item = _path_template(wrapper, path.namespace or namespace, host, with_instance=False)
-            pieces += item.pieces((xmlcache.instancename_fragment(cache, path),))
+            pieces += item.pieces((xmlshapes.instancename_fragment(path),))
     else:
-        pieces += [xmlcache.serialised(element) for element in _return_items(operation, objects, namespace, host)]
+        pieces += [xmlshapes.serialised(element) for element in _return_items(operation, objects, namespace, host)]
     return pieces
 
 
 def _path_template(wrapper, namespace, host, with_instance):
     """Template of ``wrapper(INSTANCEPATH[, INSTANCE])`` (no wrapper: the INSTANCEPATH) for ``namespace`` on ``host``."""
     def build():
-        path = xmlcache.instancepath_element(namespace, host, xmlcache.slot(0))
+        path = xmlshapes.instancepath_element(namespace, host, xmlshapes.slot(0))
         if wrapper is None:
             return path
-        return wrapper(path, xmlcache.slot(1)) if with_instance else wrapper(path)
-    return xmlcache.cached_template((wrapper and wrapper.__name__, namespace, host, with_instance), build,
-                                    2 if with_instance else 1)
+        return wrapper(path, xmlshapes.slot(1)) if with_instance else wrapper(path)
+    return xmlshapes.cached_template((wrapper and wrapper.__name__, namespace, host, with_instance), build,
+                                     2 if with_instance else 1)
 
 
 def _without_any_scope(qualifier):

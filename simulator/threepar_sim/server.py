@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from pywbem import CIMClassName, CIMError
 from pywbem import CIM_ERR_ACCESS_DENIED, CIM_ERR_FAILED, CIM_ERR_INVALID_PARAMETER, CIM_ERR_METHOD_NOT_FOUND, CIM_ERR_NOT_SUPPORTED
 
-from . import cimxml, xmlcache
+from . import cimxml, xmlshapes
 from .array.interop import check_conformance_traversal
 from .reqlog import RequestLog
 from .tls import ensure_certificate
@@ -33,9 +33,6 @@ REALM = 'threepar-sim'
 IDLE_TIMEOUT = 120      # seconds a keep-alive connection may stay idle
 HANDSHAKE_TIMEOUT = 10  # seconds for a TLS handshake
 POLL_INTERVAL = 0.1     # seconds shutdown() may wait for each listener to notice
-# Classes whose CIM-XML is serialised ahead of the first request (xmlcache.Prewarmer): the big ones.
-PREWARM_NAMESPACE = 'root/tpd'
-PREWARM_CLASSES = ('TPD_StorageSynchronized', 'TPD_StorageVolume')
 
 
 class CimServer:
@@ -46,20 +43,13 @@ class CimServer:
     ``faults`` is a ``threepar_sim.faults.Faults``. ``data_dir`` receives
     ``cert.pem`` / ``key.pem`` (made on first start) and ``requests.log``.
     Port 0 picks a free port; read the actual ones from ``http_port`` /
-    ``https_port`` after ``start()``. Responses are composed from pywbem's
-    serialisation of each object, cached by content in ``xml_cache``
-    (``xmlcache.FragmentCache`` of ``xml_cache_bytes``; 0 = no cache), which
-    ``start()`` pre-warms in the background when ``prewarm`` is true.
+    ``https_port`` after ``start()``. Responses are written from templates of
+    each object's shape, made by pywbem (``xmlshapes``).
     """
 
     def __init__(self, array, faults, data_dir, host='127.0.0.1', http_port=5988, https_port=5989,
-                 max_request_bytes=4 * 1024 * 1024, xml_cache_bytes=xmlcache.DEFAULT_MAX_BYTES, prewarm=True):
+                 max_request_bytes=4 * 1024 * 1024):
         self.array = array
-        self.xml_cache = xmlcache.FragmentCache(xml_cache_bytes) if xml_cache_bytes else None
-        self.prewarmer = None
-        self._prewarm = prewarm and self.xml_cache is not None
-        self._busy = 0   # CIM requests being answered (the pre-warmer waits while there are any)
-        self._busy_lock = threading.Lock()
         self._classes = {}    # (namespace, class name) -> the class, for method declarations
         self.faults = faults
         self.data_dir = data_dir
@@ -99,10 +89,6 @@ class CimServer:
             self._listeners.append((server, thread))
         LOG.info('%s serving CIM-XML on http://%s:%d and https://%s:%d', self.array.name,
                  self.host, self.http_port, self.host, self.https_port)
-        if self._prewarm:
-            self.prewarmer = xmlcache.Prewarmer(self.array, self.xml_cache, PREWARM_NAMESPACE, PREWARM_CLASSES,
-                                                busy=lambda: self._busy > 0)
-            self.prewarmer.start()
 
     def wait(self):
         """Block until ``shutdown()`` (from another thread or a signal handler)."""
@@ -117,8 +103,6 @@ class CimServer:
 
     def shutdown(self):
         """Stop listening and close every open client connection."""
-        if self.prewarmer is not None:
-            self.prewarmer.stop()
         for server, dummy in self._listeners:
             server.shutdown()
             server.server_close()
@@ -135,26 +119,8 @@ class CimServer:
             answer['ssh'] = self.ssh.status()
         return answer
 
-    def cache_status(self):
-        """The ``GET /sim/xml-cache`` answer: the CIM-XML cache's figures and the pre-warmer's progress."""
-        if self.xml_cache is None:
-            return {}
-        prewarmer = self.prewarmer
-        return dict(self.xml_cache.stats(), prewarmed=prewarmer.done if prewarmer else 0,
-                    prewarm_seconds=prewarmer.seconds if prewarmer else None,
-                    prewarm_full=prewarmer.full if prewarmer else False)
-
     def dispatch(self, request, role, host):
         """Answer a parsed CIM request: ``(CIM status, response body)``; body None = drop the connection."""
-        with self._busy_lock:
-            self._busy += 1
-        try:
-            return self._dispatch(request, role, host)
-        finally:
-            with self._busy_lock:
-                self._busy -= 1
-
-    def _dispatch(self, request, role, host):
         try:
             if request.operation in cimxml.WRITES and role != 'edit':
                 raise CIMError(CIM_ERR_ACCESS_DENIED, 'user role %r may not call %s' % (role, request.operation))
@@ -177,7 +143,7 @@ class CimServer:
                 result = self.array.conn._mock_imethodcall(request.name, request.namespace, **request.params)
         except KeyError as exc:  # pywbem_mock looks required parameters up with params[name]
             raise CIMError(CIM_ERR_INVALID_PARAMETER, 'missing parameter %s' % exc) from None
-        return cimxml.intrinsic_response(request, result, host, self.xml_cache, stream=True)
+        return cimxml.intrinsic_response(request, result, host, stream=True)
 
     def _extrinsic(self, request, host):
         injected = self.faults.take_cim_error(request.name)
@@ -377,8 +343,6 @@ class _Handler(BaseHTTPRequestHandler):
             return faults.snapshot()
         if verb == 'status':
             return app.status()
-        if verb == 'xml-cache':
-            return app.cache_status()
         if self.command != 'POST':
             raise _HttpError(405, message='%s needs POST' % verb)
         return app.array.control(verb, body)
@@ -427,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
-        if isinstance(body, xmlcache.Body):  # written piece by piece (cimxml.intrinsic_response)
+        if isinstance(body, xmlshapes.Body):  # written piece by piece (cimxml.intrinsic_response)
             for chunk in body.chunks():
                 self.wfile.write(chunk)
         else:

@@ -24,7 +24,7 @@ from .rcopy import RemoteCopy
 from .capabilities import ReplicationServiceCapabilitiesProvider
 from .rcopy_provider import ReplicationServiceProvider
 from .rcopy_cim import install_remote_ends
-from .repository import install as install_fast_store, install_class_store, skip_cleanup_of_projected_instances
+from .repository import install as install_fast_store, install_class_store, skip_cleanup_of_projected_instances, use_reference_index
 from .seed import new_state
 from .state import ArrayState
 from .store import Store
@@ -161,6 +161,7 @@ class Array:
                 repo.get_class_store(namespace).create(name, klass)
         conn.install_namespace_provider(v.INTEROP_NS)
         skip_cleanup_of_projected_instances(conn)
+        use_reference_index(conn, v.NS)
         return conn
 
     def _register_providers(self):

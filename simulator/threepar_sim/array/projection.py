@@ -7,6 +7,7 @@ change only the touched owners are rebuilt; pywbem_mock's MainProvider then
 serves every read from the repository unchanged.
 """
 
+import functools
 from datetime import timedelta
 
 from pywbem import CIMDateTime, Uint16, Uint64
@@ -57,10 +58,12 @@ class Projector:
         return path
 
     @staticmethod
+    @functools.lru_cache(maxsize=1024)   # shared: thousands of references to a few pools (hashed once each)
     def cpg_path(name):
         return make_path(v.CPG_CLASS, {'InstanceID': 'TPD:CPG:' + name}, v.NS)
 
     @staticmethod
+    @functools.lru_cache(maxsize=65536)
     def dsp_path(volume_name):
         return make_path(v.DSP_CLASS, {'InstanceID': 'TPD:DSP:' + volume_name}, v.NS)
 
@@ -255,15 +258,15 @@ class Projector:
             self._replace(owner, self.build(*owner))
 
     def _replace(self, owner, instances):
-        data = self.store.data
+        store = self.store
         old = self.owned.pop(owner, ())
         new_paths = [inst.path for inst in instances]
         if old:
             keep = set(new_paths)
             for path in old:
                 if path not in keep:
-                    data.pop(path, None)
+                    store.discard(path)
         for inst in instances:
-            data[inst.path] = inst
+            store.put(inst.path, inst)
         if new_paths:
             self.owned[owner] = new_paths
