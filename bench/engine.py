@@ -21,6 +21,11 @@ their goals; asserts nothing.
 4. Method calls side by side (``parallel``): 1,000 virtual copies in one task at 100 ms latency per request, for
    parallel 4 (the default, goal <= 30 s) and 8; parallel 1 on 100 of them, extrapolated.
 5. Scale-out: one play on 10 arrays x 100 new virtual copies, forks 2, at 0 and 100 ms latency, parallel 1 and 4.
+6. Reads sized to the task, on an array of 10,000 volumes + 10,000 virtual copies (--big-volumes): a converged task on
+   one source with 10 copies (goals <= 5 requests, <= 0.5 s in the engine) and the converged re-run of 1,000 copies
+   (goals <= 3 requests, <= 3 s), each with the engine's rule (inventory.copies_per_object) and with the bulk read
+   forced, min and median of --trials, in-process (run_snapshot at 0 ms latency). Also: what pywbem alone needs to
+   parse the volume read such a task cannot avoid (name -> path, docs/local-copies.md).
 """
 
 import argparse
@@ -48,7 +53,7 @@ if not os.path.exists(LINK):
 sys.path.insert(0, COLLECTIONS)
 
 # pylint: disable=wrong-import-position
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import runner, waiter  # noqa: E402
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import inventory as engine_inventory, runner, waiter  # noqa: E402
 
 USER, PASSWORD = '3paradm', '3pardata'
 ROWS = []
@@ -404,6 +409,55 @@ def scale_out(tmp, n_arrays=10, n_copies=100, forks=2):
                 sim.stop()
 
 
+# ---------------------------------------------------------------- 6
+
+def sized_reads(tmp, n_volumes, trials):
+    app = [{'source': 'app1', 'name': 'app1_s%02d' % i} for i in range(1, 11)]
+    seed = seed_file(tmp, 'big', {'name': 'BIG', 'cpgs': [{'name': 'FC_r6', 'size': '900TiB'}],
+                                  'volumes': [{'name': 'app1', 'cpg': 'FC_r6', 'size': '1GiB', 'snap_cpg': 'FC_r6'}],
+                                  'copies': [{'source': c['source'], 'name': c['name']} for c in app],
+                                  'generate': {'volumes': n_volumes, 'prefix': 'big', 'virtual_copies_per_volume': 1,
+                                               'size': '1GiB', 'cpg': 'FC_r6'}})
+    thousand = [{'source': 'big%05d' % i, 'name': 'big%05d_vc1' % i} for i in range(1, 1001)]
+    print('\n6. Reads sized to the task: %d volumes + %d virtual copies (and one source with 10)' % (n_volumes + 11, n_volumes + 10),
+          flush=True)
+    with SimulatorProcess(os.path.join(tmp, 'big'), name='BIG', seed=seed) as sim:
+        for label, wanted, goals in (('one source, 10 copies', app, ('<= 5', '<= 0.5 s')),
+                                     ('1,000 copies', thousand, ('<= 3', '<= 3 s'))):
+            for rule, per_object in (('the rule', engine_inventory.PER_OBJECT_COPIES), ('bulk forced', 10 ** 9)):
+                engine_inventory.PER_OBJECT_COPIES = per_object
+                walls, requests = [], None
+                try:
+                    for dummy in range(trials):
+                        run = functools.partial(runner.run_snapshot, Module(params(sim, copies=wanted)))
+                        start = time.perf_counter()
+                        result, requests = counted(sim, run)
+                        walls.append(time.perf_counter() - start)
+                        assert result['changed'] is False
+                finally:
+                    engine_inventory.PER_OBJECT_COPIES = 125
+                server_s = sum(r['ms'] for r in requests) / 1000.0
+                row('%s, converged, %s: requests' % (label, rule), len(requests), goals[0])
+                row('%s, converged, %s: s (min / median of %d; server %.2f s)' % (label, rule, trials, server_s),
+                    '%.2f / %.2f' % (min(walls), _median(walls)), goals[1], 's')
+        floor = parse_floor(sim, 'TPD_StorageVolume', engine_inventory.COPY_VOLUME_PROPERTIES)
+        row('parse floor of the volume read (pywbem alone, %.1f MiB): s' % floor[0], round(floor[1], 2), '-', 's')
+
+
+def parse_floor(sim, classname, properties):
+    """(MiB, seconds) pywbem needs to parse one captured EnumerateInstances response, the network and server aside."""
+    from pywbem._tupleparse import TupleParser  # pylint: disable=import-outside-toplevel
+    from pywbem._tupletree import xml_to_tupletree_sax  # pylint: disable=import-outside-toplevel
+    conn = pywbem.WBEMConnection(sim.https_url, (USER, PASSWORD), default_namespace='root/tpd', ca_certs=sim.cert, timeout=300)
+    conn.debug = True
+    conn.EnumerateInstances(classname, PropertyList=properties)
+    reply = conn.last_raw_reply
+    reply = reply.encode('utf-8') if isinstance(reply, str) else reply
+    start = time.perf_counter()
+    TupleParser().parse_cim(xml_to_tupletree_sax(reply, 'CIM-XML response'))
+    return len(reply) / 2.0 ** 20, time.perf_counter() - start
+
+
 def _play(work, inventory, playbook, forks, variables):
     path = os.path.join(work, 'play.yml')
     with open(path, 'w', encoding='utf-8') as handle:
@@ -432,7 +486,8 @@ def main():
     parser.add_argument('--copies', type=int, default=1000)
     parser.add_argument('--loop', type=int, default=10)
     parser.add_argument('--trials', type=int, default=3)
-    parser.add_argument('--only', choices=['requests', 'detection', 'parallel', 'scale-out'])
+    parser.add_argument('--big-volumes', type=int, default=10000)
+    parser.add_argument('--only', choices=['requests', 'detection', 'parallel', 'scale-out', 'sized-reads'])
     args = parser.parse_args()
     for var in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
         os.environ.pop(var, None)
@@ -445,6 +500,8 @@ def main():
             concurrent_calls(tmp, args.copies, args.trials)
         if args.only in (None, 'scale-out'):
             scale_out(tmp)
+        if args.only in (None, 'sized-reads'):
+            sized_reads(tmp, args.big_volumes, args.trials)
     print('\n%-70s %12s   %s' % ('figure', 'value', 'goal'))
     for figure, value, goal, unit in ROWS:
         print('%-70s %12s %-2s  %s' % (figure, _fmt(value), unit, goal))

@@ -185,6 +185,16 @@ def _performed(actions, done):
 MAX_PARALLEL = 16
 
 
+def _read_copies_for(inventory, wants):
+    """Volumes, then the copies: per named volume on a large array with few of them named, else in bulk."""
+    inventory.read('volumes')
+    sources = set(w['source'] for w in wants if w.get('source'))
+    targets = set(w['name'] for w in wants)
+    if inventory.copies_per_object(sources, targets):
+        return inventory.read_copies_of(sources, targets)
+    return inventory.read('copies')
+
+
 def run_snapshot(module, conn=None):
     params = module.params
     parallel = params.get('parallel', 1)
@@ -196,7 +206,7 @@ def run_snapshot(module, conn=None):
         planner.validate_copy(want)
     client = Client(params, conn)
     inventory = Inventory(client, COPY_VOLUME_PROPERTIES)
-    state = inventory.read('volumes', 'copies')
+    state = _read_copies_for(inventory, wants)
     state = inventory.read(*planner.copy_reads(wants, state))
     state = inventory.read_details(planner.copy_detail_reads(wants, state))
     plan = planner.plan_copies(wants, state, datetime.now(timezone.utc))
