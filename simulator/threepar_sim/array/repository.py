@@ -20,11 +20,11 @@ client's CreateInstance gives them) are kept as given.
 
 import sys
 
-from pywbem import CIMClass, CIMInstance, CIMProperty
+from pywbem import CIMClass, CIMInstance
 from pywbem_mock import InMemoryObjectStore
 from pywbem_mock._providerdispatcher import ProviderDispatcher
 
-from .fastcim import _NO_QUALIFIERS, _nocase_dict, copy_instance, copy_path, is_projected
+from .fastcim import _NO_QUALIFIERS, _nocase_dict, copy_instance, copy_path, is_projected, make_property
 
 _SHAPES = {}   # (class name, property declarations) -> the same tuple, shared by every store
 
@@ -57,18 +57,7 @@ def _unpack(record):
     (classname, props), path = record[0], record[1]
     data = {}
     for (name, type_, is_array, embedded, reference_class), value in zip(props, record[2:]):
-        prop = object.__new__(CIMProperty)
-        prop._name = name
-        prop._value = value
-        prop._type = type_
-        prop._class_origin = None
-        prop._array_size = None
-        prop._propagated = None
-        prop._is_array = is_array
-        prop._reference_class = reference_class
-        prop._qualifiers = _NO_QUALIFIERS
-        prop._embedded_object = embedded
-        data[name.casefold()] = (name, prop)
+        data[name.casefold()] = (name, make_property(name, value, type_, is_array, embedded, reference_class))
     inst = object.__new__(CIMInstance)
     inst._classname = classname
     properties = _nocase_dict()
