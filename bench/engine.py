@@ -1,14 +1,15 @@
 """Engine benchmarks (issue 3, item 7): request counts, wall times, job completion detection. Prints figures with
 their goals; asserts nothing.
 
-    .venv/bin/python bench/engine.py [--copies 1000] [--loop 100] [--trials 3]     (or: make bench)
+    .venv/bin/python bench/engine.py [--copies 1000] [--loop 10] [--trials 3] [--only SECTION]     (or: make bench)
 
 1. CIM requests of one threepar_snapshot task (``copies:``), counted from the simulator's request log: a converged
    re-run of N = 1, 100, 1,000 copies (goal <= 3, flat in N), and k = 1, 10, 100 changes (new virtual copies) among
    1,000 entries (goal <= k methods + 3 reads + job waits). The volumes and their first virtual copy come from a
    seed file (``generate:``), not from CIM. The engine runs in-process (runner.run_snapshot).
 2. Wall time of ansible-playbook: 1,000 virtual copies created in one task and the converged re-run (goals <= 20 s
-   and <= 3 s), against an Ansible loop of one copy per task for N = 100: per-copy time and ratio.
+   and <= 3 s), against an Ansible loop of one copy per task for N = --loop (10): per-copy time and ratio; min and
+   median of --trials (new copies each time).
 3. Job completion detection: a physical copy of a 3 GiB volume at --copy-rate 1024 MiB/s (3 s) with 50 ms latency per
    CIM request, for plain polling (0.1 s growing x1.5 to 2 s), smart polling (PercentComplete predicts the end) and
    job indications. When the simulator finished the job: the bench subscribes its own pywbem WBEMListener to the job
@@ -20,7 +21,8 @@ their goals; asserts nothing.
    time the next task of the play is templated). Goal: engine return <= 0.25 s after the finish.
 4. Method calls side by side (``parallel``): 1,000 virtual copies in one task at 100 ms latency per request, for
    parallel 4 (the default, goal <= 30 s) and 8; parallel 1 on 100 of them, extrapolated.
-5. Scale-out: one play on 10 arrays x 100 new virtual copies, forks 2, at 0 and 100 ms latency, parallel 1 and 4.
+5. Scale-out: one play on 10 arrays x 100 new virtual copies, forks 2, at 0 and 100 ms latency, parallel 1 and 4;
+   min and median of --trials.
 6. Reads sized to the task, on an array of 10,000 volumes + 10,000 virtual copies (--big-volumes): a converged task on
    one source with 10 copies (goals <= 5 requests, <= 0.5 s in the engine) and the converged re-run of 1,000 copies
    (goals <= 3 requests, <= 3 s), each with the engine's rule (inventory.copies_per_object) and with the bulk read
@@ -172,7 +174,7 @@ TIMED_TASK = '''
 
 # ---------------------------------------------------------------- 1 and 2
 
-def requests_and_wall_times(tmp, n_copies, n_loop):
+def requests_and_wall_times(tmp, n_copies, n_loop, trials):
     total = n_copies + n_loop
     generate = {'volumes': total, 'prefix': 'bench', 'virtual_copies_per_volume': 1, 'size': '1GiB'}
     seed = seed_file(tmp, 'scale', {'name': 'BENCH', 'generate': generate})
@@ -194,25 +196,32 @@ def requests_and_wall_times(tmp, n_copies, n_loop):
             row('k = %d changes among %d entries: requests (%d methods + %d reads)' % (k, n_copies, methods, reads),
                 len(requests), '<= k + 3 = %d' % (k + 3))
 
-        print('\n2. Wall time of ansible-playbook (this machine: %d cores)' % os.cpu_count(), flush=True)
+        print('\n2. Wall time of ansible-playbook (this machine: %d cores; min / median of %d)' % (os.cpu_count(), trials), flush=True)
         work = tempfile.mkdtemp(dir=tmp)
-        many = copies_of(volumes[:n_copies], 'w')
-        create_s, proc = ansible(sim, work, ONE_TASK, {'copies': many})
-        row('create %d virtual copies in one task: s' % n_copies, create_s, '<= 20 s', 's')
-        rerun_s, proc = ansible(sim, work, ONE_TASK, {'copies': many})
-        row('converged re-run of it: s', rerun_s, '<= 3 s', 's')
-        full_s, proc = ansible(sim, work, ONE_TASK_FULL, {'copies': many})
-        row('the same with copies_view: full: s', full_s, '-', 's')
+        times = {'create': [], 'rerun': [], 'full': [], 'loop': []}
+        for trial in range(trials):    # new names each time: every create creates
+            many = copies_of(volumes[:n_copies], 'w%d' % trial)
+            times['create'].append(ansible(sim, work, ONE_TASK, {'copies': many})[0])
+            times['rerun'].append(ansible(sim, work, ONE_TASK, {'copies': many})[0])
+            times['full'].append(ansible(sim, work, ONE_TASK_FULL, {'copies': many})[0])
+            loop_s, proc = ansible(sim, work, LOOP, {'copies': copies_of(volumes[n_copies:n_copies + n_loop], 'w%d' % trial)})
+            assert proc.returncode == 0
+            times['loop'].append(loop_s)
+        timing_row('create %d virtual copies in one task: s' % n_copies, times['create'], '<= 20 s')
+        timing_row('converged re-run of it: s', times['rerun'], '<= 3 s')
+        timing_row('the same with copies_view: full: s', times['full'], '-')
         for view in ('brief', 'full'):
             result = runner.run_snapshot(Module(params(sim, copies=many, copies_view=view)))
             row('result of the re-run, copies_view: %s: KB' % view, len(json.dumps(result, default=str)) // 1024, '-', 'KB')
-        loop = copies_of(volumes[n_copies:n_copies + n_loop], 'w')
-        loop_s, proc = ansible(sim, work, LOOP, {'copies': loop})
-        assert proc.returncode == 0
-        row('Ansible loop, one copy per task, N = %d: s' % n_loop, loop_s, '-', 's')
-        per_task, per_loop = create_s / n_copies, loop_s / n_loop
-        row('per copy: one task (%d) / loop (%d): ms' % (n_copies, n_loop), '%.1f / %.1f' % (per_task * 1000, per_loop * 1000), '-', 'ms')
+        timing_row('Ansible loop, one copy per task, N = %d: s' % n_loop, times['loop'], '-')
+        per_task, per_loop = _median(times['create']) / n_copies, _median(times['loop']) / n_loop
+        row('per copy (medians): one task (%d) / loop (%d): ms' % (n_copies, n_loop), '%.1f / %.1f' % (per_task * 1000, per_loop * 1000),
+            '-', 'ms')
         row('ratio loop / one task, per copy', round(per_loop / per_task, 1), '-', 'x')
+
+
+def timing_row(figure, values, goal):
+    row(figure.replace(': s', ' (min / median): s'), '%.2f / %.2f' % (min(values), _median(values)), goal, 's')
 
 
 # ---------------------------------------------------------------- 3
@@ -379,9 +388,9 @@ SCALE_OUT = '''
 '''
 
 
-def scale_out(tmp, n_arrays=10, n_copies=100, forks=2):
+def scale_out(tmp, trials, n_arrays=10, n_copies=100, forks=2):
     """One play on n_arrays arrays (forks 2), n_copies new virtual copies on each, at 0 and 100 ms latency, for
-    parallel 1 and 4."""
+    parallel 1 and 4; new names in each of ``trials`` plays."""
     print('\n5. Scale-out: %d arrays x %d new virtual copies in one play, forks %d' % (n_arrays, n_copies, forks), flush=True)
     volumes = ['out%05d' % i for i in range(1, n_copies + 1)]
     for latency in (0, 100):
@@ -401,9 +410,9 @@ def scale_out(tmp, n_arrays=10, n_copies=100, forks=2):
             with open(inventory, 'w', encoding='utf-8') as handle:
                 yaml.safe_dump({'arrays': {'hosts': hosts}}, handle)
             for parallel in (1, 4):
-                wanted = copies_of(volumes, 'p%d' % parallel)
-                elapsed = _play(work, inventory, SCALE_OUT, forks, {'copies': wanted, 'parallel': parallel})
-                row('%d ms latency, parallel %d: s' % (latency, parallel), round(elapsed, 1), '-', 's')
+                elapsed = [_play(work, inventory, SCALE_OUT, forks, {'copies': copies_of(volumes, 'p%d_%d' % (parallel, trial)),
+                                                                     'parallel': parallel}) for trial in range(trials)]
+                timing_row('%d ms latency, parallel %d: s' % (latency, parallel), elapsed, '-')
         finally:
             for sim in sims:
                 sim.stop()
@@ -493,13 +502,13 @@ def main():
         os.environ.pop(var, None)
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, 'requests'):
-            requests_and_wall_times(tmp, args.copies, args.loop)
+            requests_and_wall_times(tmp, args.copies, args.loop, args.trials)
         if args.only in (None, 'detection'):
             detection(tmp, args.trials)
         if args.only in (None, 'parallel'):
             concurrent_calls(tmp, args.copies, args.trials)
         if args.only in (None, 'scale-out'):
-            scale_out(tmp)
+            scale_out(tmp, args.trials)
         if args.only in (None, 'sized-reads'):
             sized_reads(tmp, args.big_volumes, args.trials)
     print('\n%-70s %12s   %s' % ('figure', 'value', 'goal'))
