@@ -39,4 +39,8 @@ notes:
   - "Job indications need the edit role (the subscription is created with C(CreateInstance)), and a network path from
     the array to the host that runs the module (usually the controller). The listener speaks HTTP: indications carry
     job states, no credentials."
+  - "The listener accepts indications from anyone who can reach it (arrays do not authenticate them), so it never
+    trusts one: an indication only wakes the wait, and the module reads the job's state from the array before it
+    goes on. What a flood can cost is bounded: the listener holds at most 64 indications (more are refused with
+    CIM_ERR_FAILED) and remembers the last 1,000 job ids; it listens only while the task waits."
 '''

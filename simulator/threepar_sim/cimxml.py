@@ -14,7 +14,7 @@ from pywbem import CIMClass, CIMClassName, CIMError, CIMInstance, CIMInstanceNam
 from pywbem import CIM_ERR_INVALID_PARAMETER
 from pywbem import _cim_xml
 from pywbem._cim_types import atomic_to_cim_xml
-from pywbem._exceptions import CIMXMLParseError, XMLParseError
+from pywbem._exceptions import CIMXMLParseError, Error as PywbemError, XMLParseError
 from pywbem._tupleparse import TupleParser
 from pywbem._tupletree import xml_to_tupletree_sax
 
@@ -115,8 +115,38 @@ def parse_request(body):
         dummy, attrs, target, raw_params = call
         return CimRequest('method', attrs['NAME'], message_attrs['ID'], target.namespace,
                           target=target, raw_params=raw_params)
-    except (CIMXMLParseError, ValueError, TypeError, KeyError, IndexError) as exc:
+    except (PywbemError, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:   # parse and version errors
         raise RequestError('request-not-valid', 'invalid CIM-XML request: %s' % exc) from None
+
+
+# What each intrinsic parameter is (DSP0200 2.3 / DSP0201): anything else is the client's error, answered
+# CIM_ERR_INVALID_PARAMETER before pywbem_mock (which asserts the types) sees it.
+_PARAM_TYPES = {
+    'ClassName': (CIMClassName,), 'InstanceName': (CIMInstanceName,), 'ObjectName': (CIMInstanceName, CIMClassName),
+    'AssocClass': (CIMClassName, str), 'ResultClass': (CIMClassName, str), 'Role': (str,), 'ResultRole': (str,),
+    'PropertyList': (list,), 'NewInstance': (CIMInstance,), 'ModifiedInstance': (CIMInstance,), 'QualifierName': (str,),
+    'EnumerationContext': (str,), 'FilterQueryLanguage': (str,), 'FilterQuery': (str,),
+}
+_PARAM_TYPES.update((name, (bool,)) for name in _BOOL_IPARAMS)
+_PARAM_TYPES.update((name, (int,)) for name in _INT_IPARAMS)
+# Given empty, these leave the operation without its object (the class enumerations take a NULL ClassName: the top).
+_NEVER_NULL = ('ClassName', 'InstanceName', 'ObjectName', 'NewInstance', 'ModifiedInstance', 'EnumerationContext')
+_PARAM_KINDS = {CIMClassName: 'a class name (CLASSNAME)', CIMInstanceName: 'an instance path (INSTANCENAME)',
+                CIMInstance: 'an instance (INSTANCE)', str: 'a string (VALUE)', list: 'a string array (VALUE.ARRAY)',
+                bool: 'a boolean (VALUE TRUE or FALSE)', int: 'an integer (VALUE)'}
+
+
+def check_intrinsic_params(request):
+    """Raise CIM_ERR_INVALID_PARAMETER for a parameter of the wrong type."""
+    for name, value in request.params.items():
+        expected = _PARAM_TYPES.get(name)
+        if value is None and name in _NEVER_NULL and not (name == 'ClassName' and request.name in CLASS_NAMES | {'EnumerateClasses'}):
+            raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s of %s must not be NULL' % (name, request.name))
+        if value is None or expected is None:
+            continue
+        if not isinstance(value, expected) or (name == 'PropertyList' and not all(isinstance(p, str) for p in value)):
+            raise CIMError(CIM_ERR_INVALID_PARAMETER, '%s of %s must be %s' % (
+                name, request.name, ' or '.join(_PARAM_KINDS[kind] for kind in expected)))
 
 
 def _intrinsic_params(params):
@@ -147,7 +177,7 @@ def method_params(raw_params, method, namespace):
             continue
         try:
             value = _typed_value(parser, decl, value, namespace)
-        except (CIMXMLParseError, XMLParseError, ValueError, TypeError) as exc:
+        except (CIMXMLParseError, XMLParseError, ValueError, TypeError, OverflowError) as exc:   # e.g. 1e999 for a real
             raise CIMError(CIM_ERR_INVALID_PARAMETER, 'parameter %s: %s' % (decl.name, exc)) from None
         params.append(_cim_parameter(decl.name, decl.type, value, decl.is_array, decl.embedded_object))
     return params

@@ -137,6 +137,7 @@ class CimServer:
     def _intrinsic(self, request, host):
         if request.name not in cimxml.INTRINSIC:
             raise CIMError(CIM_ERR_NOT_SUPPORTED, 'operation %s is not supported' % request.name)
+        cimxml.check_intrinsic_params(request)
         check_conformance_traversal(request.name, request.namespace, request.params)  # component profiles: scoping class methodology
         try:
             with self.array.lock:
@@ -175,6 +176,9 @@ class _Listener(ThreadingHTTPServer):
     """One listener; with ``tls`` set, connections are wrapped (and handshaken) in their own thread."""
 
     daemon_threads = True
+    # The listen backlog (socketserver's default is 5): dozens of clients connecting at once (an AWX job with many
+    # forks, a monitoring poller beside it) must not see their connections dropped or their SYNs retransmitted.
+    request_queue_size = 128
 
     def __init__(self, address, app, tls):
         self.app = app

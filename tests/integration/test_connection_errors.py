@@ -37,9 +37,23 @@ def test_untrusted_certificate(play):
     assert 'certificate is not trusted' in run.result['msg'] and 'Set ca_path' in run.result['msg']
 
 
+def insecure_warnings(run):
+    return [w for w in run.result.get('warnings', []) if 'is not secure' in w]
+
+
 def test_validate_certs_false(play):
     run = play.run('info', {'gather': ['system']}, env={'THREEPAR_CA_PATH': None, 'THREEPAR_VALIDATE_CERTS': 'false'})
     assert run.result.get('failed') is not True and run.result['system']['name'] == '3PAR-A'
+    warning, = insecure_warnings(run)   # once
+    assert 'validate_certs false accepts any certificate' in warning and 'Use protocol https with ca_path' in warning
+    assert insecure_warnings(play.run('info', {'gather': ['system']})) == []
+
+
+def test_timeout_that_cannot_work_is_refused_before_any_request(play):
+    run = play.run('volume', dict(ARGS, timeout=-1))
+    assert run.result['failed'] is True and run.requests == []
+    assert run.result['msg'] == ('Failed to read the connection options: timeout -1 is not a positive number of seconds. '
+                                 'Set timeout to the seconds one CIM request may take (default 30).')
 
 
 def test_missing_ca_file(play):
@@ -64,6 +78,8 @@ def test_request_timeout(play, sim):
 def test_plain_http(play, sim):
     run = play.run('info', {'gather': ['system']}, env={'THREEPAR_PROTOCOL': 'http', 'THREEPAR_PORT': str(sim.http_port)})
     assert run.result.get('failed') is not True and run.result['system']['name'] == '3PAR-A'
+    warning, = insecure_warnings(run)
+    assert 'protocol http sends the password and every answer in clear text' in warning
 
 
 def test_password_never_leaks_at_vvvv(play):

@@ -51,6 +51,25 @@ def connection_argument_spec():
     )
 
 
+def check_connection(params):
+    """Refuse connection options that cannot work, before any request (InvalidRequest); return the warning a task
+    should give for an insecure transport, or None."""
+    timeout = params.get('timeout')
+    if timeout is not None and timeout <= 0:
+        raise InvalidRequest('read', 'the connection options', 'timeout %s is not a positive number of seconds' % timeout,
+                             'Set timeout to the seconds one CIM request may take (default %d).' % DEFAULT_TIMEOUT_S)
+    risks = []
+    if params.get('protocol') == 'http':
+        risks.append('protocol http sends the password and every answer in clear text')
+    elif params.get('validate_certs') is False:
+        risks.append('validate_certs false accepts any certificate, so a machine on the path can pose as the array '
+                     'and read the password')
+    if not risks:
+        return None
+    return ('The connection to the array at %s is not secure: %s. Use protocol https with ca_path set to the CA that '
+            'signed the array certificate.' % (array_url(params), '; '.join(risks)))
+
+
 def array_url(params):
     port = params.get('port') or (5989 if params['protocol'] == 'https' else 5988)
     host = params['host']
@@ -169,6 +188,9 @@ class Client:
         if isinstance(exc, pywbem.HTTPError):
             if exc.status == model.HTTP_FORBIDDEN:
                 return self._denied(verb, what, method)
+            if method and exc.status >= 500:   # e.g. a proxy's 502 Bad Gateway: the request may have reached the array
+                return ConnectionFailed(verb, what, '%s answered HTTP %s %s' % (where, exc.status, exc.reason),
+                                        'The change may have taken effect: run the task again to converge.')
             return ConnectionFailed(verb, what, '%s answered HTTP %s %s' % (where, exc.status, exc.reason),
                                     'Check that host and port name the SMI-S provider (CIM server) of the array.')
         if isinstance(exc, pywbem.CIMError):

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
-    CREATE_PHYSICAL_COPY, CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY, verb_and_object)
+    ALREADY_GONE, CREATE_PHYSICAL_COPY, CREATE_VIRTUAL_COPY, DELETE_COPY, DELETE_VOLUME, RECOUNT, RESTORE_COPY, RESYNC_COPY, verb_and_object)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
 
@@ -147,11 +147,11 @@ class Executor:
         try:
             rc, out = self._invoke(action.method, params, verb, what)
         except NotFound:
-            if action.operation != DELETE_COPY:
+            if action.operation not in (DELETE_COPY, DELETE_VOLUME):
                 raise
             # Gone already: taken with a copy that went before it (the resync snapshot of a detached clone), or
-            # deleted by someone else since the read. The end state is reached.
-            record['note'] = 'already gone'
+            # deleted by someone else (another run) since the read. The end state is reached.
+            record['note'] = ALREADY_GONE
             return None
         rc = int(rc)
         if rc == model.RC_JOB_STARTED:
@@ -183,10 +183,14 @@ class Executor:
             return client.invoke(method, self.inventory.service_path(), params, verb, what)
         except NotFound:
             # A service path derived from the system name that this provider does not know (CIM_ERR_NOT_FOUND: nothing
-            # ran): look the service up and try once more.
+            # ran): look the service up and try once more. When the lookup gives the same path, the service was
+            # right and what is not found is the element the method names (deleted meanwhile): no second call.
             if not getattr(self.inventory, 'service_was_derived', lambda: False)():
                 raise
-            return client.invoke(method, self.inventory.lookup_service_path(), params, verb, what)
+            derived, service = self.inventory.service_path(), self.inventory.lookup_service_path()
+            if _same_path(service, derived):
+                raise
+            return client.invoke(method, service, params, verb, what)
 
     @property
     def created(self):
@@ -415,3 +419,14 @@ def segments(actions, parallel):
         result.append([[action]])
     flush()
     return result
+
+
+def _same_path(one, other):
+    """Whether two instance paths name the same object (keys compared; namespace and host may differ in form)."""
+    if one is None or other is None:
+        return False
+    return one.classname.lower() == other.classname.lower() and _keys(one) == _keys(other)
+
+
+def _keys(path):
+    return sorted((name.lower(), str(value)) for name, value in path.keybindings.items())

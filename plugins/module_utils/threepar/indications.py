@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import uuid
+from collections import OrderedDict
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, ThreeparError
@@ -42,6 +43,8 @@ MODES = ('auto', 'always', 'never')
 BIND_ATTEMPTS = 3             # the free port may be taken between the probe and the bind
 QUEUE_POLL_S = 0.02           # pywbem's callback thread polls its queue every 2 s by default: stop() would wait that long
 STOP_WAIT_S = 5               # for the listener thread at close()
+MAX_QUEUED = 64               # indications the listener holds before it answers CIM_ERR_FAILED (a flood costs no memory)
+MAX_JOBS = 1000               # job ids JobEvents remembers (forged ids cannot grow it)
 WAKE_DELAY_S = 0.01           # the listener's HTTP server checks for shutdown every 0.5 s; a connection wakes it
 WAKE_CONNECT_TIMEOUT_S = 0.2
 # Remote-copy methods of TPD_ReplicationService that start jobs.
@@ -101,21 +104,26 @@ def _finished(source):
 
 class JobEvents:
     """Thread-safe record of the job indications received: ``deliver`` is the listener's callback; the waiter asks
-    ``seen(job_id)`` (an indication for it arrived: they flow) and blocks in ``wait_finished(job_id, seconds)``."""
+    ``seen(job_id)`` (an indication for it arrived: they flow) and blocks in ``wait_finished(job_id, seconds)``.
+
+    The listener takes any POST (the array does not authenticate its indications), so an indication is never
+    trusted alone: it only wakes the wait, and a probe of the array confirms the job's end. What it can cost is
+    bounded: the listener queues at most MAX_QUEUED indications (more are answered CIM_ERR_FAILED), and this
+    record keeps the last MAX_JOBS job ids only."""
 
     def __init__(self):
         self._cond = threading.Condition()
-        self._seen = set()
-        self._finished = {}
+        self._seen = OrderedDict()       # job id -> None, oldest first (a bounded ordered set)
+        self._finished = OrderedDict()
 
     def deliver(self, indication, host=None):  # pylint: disable=unused-argument
         job_id = _job_id(indication)
         if job_id is None:
             return
         with self._cond:
-            self._seen.add(job_id)
+            _remember(self._seen, job_id, None)
             if _finished(indication.get('SourceInstance')):
-                self._finished[job_id] = indication
+                _remember(self._finished, job_id, indication)
             self._cond.notify_all()
 
     def seen(self, job_id):
@@ -130,6 +138,13 @@ class JobEvents:
         """Block until the indication that ``job_id`` finished arrived (True) or ``seconds`` passed (False)."""
         with self._cond:
             return self._cond.wait_for(lambda: job_id in self._finished, timeout=max(0.0, seconds))
+
+
+def _remember(record, key, value):
+    record[key] = value
+    record.move_to_end(key)
+    while len(record) > MAX_JOBS:
+        record.popitem(last=False)
 
 
 # ---------------------------------------------------------------- listener and subscription
@@ -168,7 +183,8 @@ class JobIndications:
     def __init__(self, client, listener_host=None, listener_factory=None):
         self.client = client
         self.listener_host = listener_host
-        self.listener_factory = listener_factory or (lambda host, port: WBEMListener(host, http_port=port))
+        self.listener_factory = listener_factory or (lambda host, port: WBEMListener(host, http_port=port,
+                                                                                     max_ind_queue_size=MAX_QUEUED))
         self.events = JobEvents()
         self.listener = None
         self.destination_url = None

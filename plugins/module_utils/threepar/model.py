@@ -190,7 +190,7 @@ _SIZE_UNITS = {'': 1, 'B': 1}
 for _power, _letter in enumerate('KMGTP', 1):
     for _suffix in ('', 'B', 'IB'):
         _SIZE_UNITS[_letter + _suffix] = 1024 ** _power
-_SIZE_RE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$')
+_SIZE_RE = re.compile(r'^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$')   # ASCII digits only (int() takes others)
 UINT64_MAX = 2 ** 64 - 1
 # Volumes are allocated in whole chunklets (M311 p30: "the allocation unit is based on chunklet size (256 MB)"), up to
 # 16 TiB (3PAR CLI Administrator's Manual 2.3.1 p7.10).

@@ -16,7 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.cli import HAS_PARAMIKO, PARAMIKO_IMPORT_ERROR
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import (
-    HAS_PYWBEM, PYWBEM_IMPORT_ERROR, connection_argument_spec)
+    HAS_PYWBEM, PYWBEM_IMPORT_ERROR, check_connection, connection_argument_spec)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import ThreeparError
 
 # The collection's version (galaxy.yml; a unit test keeps the two equal).
@@ -46,6 +46,9 @@ def run_module(argument_spec, run, libraries=lambda params: (), **module_options
         if not present:
             module.fail_json(msg=missing_required_lib(name), exception=import_error, versions=versions())
     try:
+        insecure = check_connection(module.params)
+        if insecure:
+            module.warn(insecure)
         result = run(module)
     except ThreeparError as exc:
         module.fail_json(msg=str(exc), exception=traceback.format_exc(), versions=versions(), **exc.details)

@@ -8,14 +8,17 @@
 * otherwise it polls: the first probe at once, then pauses that start at 0.1 s and grow to 2 s, except that once the
   probe reports progress (PercentComplete, PercentSynced) the pace predicts when the job ends and probes right then.
 
-Pauses are never longer than 2 s, so a lost indication or a wrong prediction costs at most 2 s."""
+Pauses are never longer than 2 s, so a lost indication or a wrong prediction costs at most 2 s. A probe that fails
+(the connection dropped, an HTTP error, one slow answer) does not end the wait, since the job runs on: it is retried
+after a back-off, up to PROBE_ATTEMPTS in a row and within the wait's timeout, then reported with the job's id."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import WaitTimedOut
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
+    CertificateUntrusted, ConnectionFailed, HostKeyUnverified, RequestTimedOut, WaitTimedOut)
 
 FIRST_INTERVAL = 0.1
 MAX_INTERVAL = 2.0
@@ -26,6 +29,9 @@ RETRY_INTERVAL = 0.05
 MARGIN = 0.02
 # Progress samples must be at least this far apart to give a rate.
 MIN_SPAN = 0.1
+# Failed probes in a row before the wait gives up, and the first back-off (doubling) between them.
+PROBE_ATTEMPTS = 5
+PROBE_BACKOFF = 0.5
 
 
 def intervals(first=FIRST_INTERVAL, limit=MAX_INTERVAL, growth=GROWTH):
@@ -107,7 +113,7 @@ class Waiter:
     def wait(self, probe, timeout, what, job_id=None, describe=str, percent=percent_of):
         deadline = self.clock() + timeout
         pace = Pace(self.predict)
-        done, last_state = self._probe(probe, pace, percent)
+        done, last_state = self._probe(probe, pace, percent, deadline, what, job_id)
         woken = False
         while not done:
             now = self.clock()
@@ -128,12 +134,37 @@ class Waiter:
                 # Woken by an indication that the probe did not confirm (yet): plain pauses from now on.
                 woken = False
                 self.sleep(pause)
-            done, last_state = self._probe(probe, pace, percent)
+            done, last_state = self._probe(probe, pace, percent, deadline, what, job_id)
         return last_state
 
-    def _probe(self, probe, pace, percent):
+    def _probe_retrying(self, probe, deadline, what, job_id):
+        backoff = PROBE_BACKOFF
+        for attempt in range(1, PROBE_ATTEMPTS + 1):
+            try:
+                return probe()
+            except (CertificateUntrusted, HostKeyUnverified):
+                raise       # not transient
+            except (ConnectionFailed, RequestTimedOut) as exc:
+                remaining = deadline - self.clock() if deadline is not None else 0
+                if attempt == PROBE_ATTEMPTS or remaining <= 0:
+                    raise _gave_up(exc, attempt, what, job_id)
+                self.sleep(min(backoff, remaining))
+                backoff *= 2
+        return None     # not reached: the last attempt returns or raises
+
+    def _probe(self, probe, pace, percent, deadline=None, what=None, job_id=None):
         started = self.clock()
-        done, state = probe()
+        done, state = self._probe_retrying(probe, deadline, what, job_id)
         self.probes += 1
         pace.observe(started, self.clock(), percent(state) if percent is not None and state is not None else None)
         return done, state
+
+
+def _gave_up(exc, attempts, what, job_id):
+    """The error of the last failed probe, saying how many failed and where the job is."""
+    hint = exc.hint
+    if job_id:
+        hint = ('Job %s runs on: see it with smis.threepar.threepar_info (gather: jobs); the next run of the task waits '
+                'for it or converges. %s' % (job_id, hint)).strip()
+    return type(exc)(exc.verb, exc.obj, '%s (%d probe%s of %s failed in a row)' % (
+        exc.reason, attempts, '' if attempts == 1 else 's', what or 'the job'), hint, **dict(exc.details, job_id=job_id))

@@ -41,6 +41,9 @@ def test_url(protocol, port, expected):
     (pywbem.TimeoutError('timeout'), True, RequestTimedOut, 'may still have run'),
     (pywbem.ConnectionError('Connection aborted. RemoteDisconnected'), True, ConnectionFailed, 'may have taken effect'),
     (pywbem.CIMError(1, 'boom Sekr1t!'), True, MethodFailed, 'CIM_ERR_FAILED'),
+    # a gateway that failed after the method went out: it may have run
+    (pywbem.HTTPError(502, 'Bad Gateway'), True, ConnectionFailed, 'HTTP 502 Bad Gateway. The change may have taken effect'),
+    (pywbem.HTTPError(502, 'Bad Gateway'), False, ConnectionFailed, 'Check that host and port name the SMI-S provider'),
 ])
 def test_translation(exc, invoke, error, text):
     client = Client(PARAMS, conn=Raising(exc))

@@ -3,6 +3,7 @@
 import pytest
 from pywbem import CIMInstanceName
 
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import changes
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.cleanup import Cleanup
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client as CimClient
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
@@ -197,3 +198,44 @@ def test_recount_passes_every_snapshot_of_the_task():
     executor(client).run([recount])
     params = [c for c in client.calls if c[0] == 'InvokeMethod'][0][2]
     assert [p.keybindings['DeviceID'] for p in params['SnapshotVolume']] == ['2', '1']
+
+
+def derived_service_executor(client):
+    """An executor whose service path is derived from the system keys of the volume paths (no lookup first)."""
+    keys = {'SystemCreationClassName': 'TPD_StorageSystem', 'SystemName': 'S1', 'CreationClassName': 'TPD_StorageVolume'}
+    run = executor(client)
+    run.inventory.state.volumes['vol1'].path = CIMInstanceName('TPD_StorageVolume', dict(keys, DeviceID='1'), namespace='root/tpd')
+    return run
+
+
+DERIVED_SERVICE = CIMInstanceName('TPD_StorageConfigurationService', {
+    'SystemCreationClassName': 'TPD_StorageSystem', 'SystemName': 'S1', 'CreationClassName': 'TPD_StorageConfigurationService',
+    'Name': 'StorageConfigurationService'}, namespace='root/tpd')
+
+
+def test_a_volume_deleted_meanwhile_is_not_deleted_twice_and_changes_nothing():
+    """Two runs delete one volume: the loser's ReturnToStoragePool answers CIM_ERR_NOT_FOUND. The service path it
+    derived is the one the array has, so the element is what is gone: no second call; the end state is reached."""
+    client = ArrayClient({planner.RETURN_TO_POOL: NotFound('delete', 'volume vol1', 'CIM_ERR_NOT_FOUND')})
+    client.enumerate_names = lambda classname, what: client.calls.append(('EnumerateInstanceNames', classname)) or [DERIVED_SERVICE]
+    delete = planner.Action('delete_volume', 'vol1', planner.RETURN_TO_POOL, {'name': 'vol1'})
+    done = derived_service_executor(client).run([delete])
+    assert [c[:2] for c in client.calls] == [('InvokeMethod', planner.RETURN_TO_POOL), ('EnumerateInstanceNames', model.CONFIG_SERVICE)]
+    assert done[0]['note'] == 'already gone' and changes(done) is False
+
+
+def test_a_derived_service_path_the_array_does_not_know_is_looked_up_and_the_call_made_once_more():
+    answers = [NotFound('create', 'virtual copy s2', 'CIM_ERR_NOT_FOUND'), (0, {'TargetElement': NEW_VOLUME})]
+    client = ArrayClient({})
+    client.invoke = lambda method, target, params, verb, what: (client.calls.append(('InvokeMethod', method, target)),
+                                                                _answer(answers.pop(0)))[1]
+    create = planner.Action('create_virtual_copy', 's2', planner.CREATE_REPLICA, {'source': 'vol1', 'name': 's2', 'copy_type': 4})
+    derived_service_executor(client).run([create])
+    invokes = [c for c in client.calls if c[0] == 'InvokeMethod']
+    assert len(invokes) == 2 and invokes[0][2]['SystemName'] == 'S1' and invokes[1][2] == SERVICE
+
+
+def _answer(answer):
+    if isinstance(answer, Exception):
+        raise answer
+    return answer

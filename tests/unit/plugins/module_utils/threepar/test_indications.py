@@ -195,6 +195,24 @@ def test_events_record_started_and_finished_jobs():
     assert events.finished('TPD:JOB:1') and events.wait_finished('TPD:JOB:1', 5) is True
 
 
+def test_a_flood_of_forged_job_ids_keeps_the_record_bounded_and_the_awaited_job_found():
+    events = ind.JobEvents()
+    events.deliver(indication('TPD:JOB:1', 7, [2, 17]))
+    for number in range(2, ind.MAX_JOBS + 500):    # anyone may POST to the listener
+        events.deliver(indication('TPD:JOB:%d' % number, 7, [2, 17]))
+    assert len(events._seen) == ind.MAX_JOBS and len(events._finished) == ind.MAX_JOBS  # pylint: disable=protected-access
+    assert not events.finished('TPD:JOB:1')        # the oldest went: its wait falls back to probing the array
+    events.deliver(indication('TPD:JOB:1', 7, [2, 17]))
+    assert events.finished('TPD:JOB:1')
+
+
+def test_the_listener_queues_a_bounded_number_of_indications(monkeypatch):
+    made = {}
+    monkeypatch.setattr(ind, 'WBEMListener', lambda host, http_port, max_ind_queue_size: made.update(size=max_ind_queue_size))
+    ind.JobIndications(client=None).listener_factory('127.0.0.1', 5990)
+    assert made['size'] == ind.MAX_QUEUED
+
+
 def test_wait_finished_wakes_on_delivery_from_another_thread():
     events = ind.JobEvents()
     timer = threading.Timer(0.05, events.deliver, [indication('TPD:JOB:3', 7, [2, 17])])

@@ -11,7 +11,7 @@ def test_parse_size(text, expected):
     assert model.parse_size(text) == expected
 
 
-@pytest.mark.parametrize('text', ['ten', '10XB', '', 'GiB', '-1GiB', '1e3'])
+@pytest.mark.parametrize('text', ['ten', '10XB', '', 'GiB', '-1GiB', '1e3', '\uff11GiB', '\u0661\u0660GiB'])   # full-width, Arabic-Indic digits
 def test_parse_size_rejects(text):
     with pytest.raises(ValueError, match='512MiB'):
         model.parse_size(text)

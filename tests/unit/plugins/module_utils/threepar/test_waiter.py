@@ -1,7 +1,8 @@
 import pytest
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import waiter
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import WaitTimedOut
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
+    CertificateUntrusted, ConnectionFailed, RequestTimedOut, WaitTimedOut)
 
 
 class FakeClock:
@@ -152,3 +153,50 @@ def test_timeout_with_indications_reports_the_job():
     with pytest.raises(WaitTimedOut) as caught:
         waiter.Waiter(fake.clock, fake.sleep, events=events).wait(lambda: (False, 'Running 1%'), 5, 'job', job_id='TPD:JOB:1')
     assert caught.value.details['job_id'] == 'TPD:JOB:1' and fake.now == pytest.approx(105.0)
+
+
+def failing_then(results, error):
+    """A probe that raises ``error`` for each None in ``results`` and returns the others."""
+    items = iter(results)
+
+    def probe():
+        item = next(items)
+        if item is None:
+            raise error
+        return item
+    return probe
+
+
+def test_a_failed_poll_is_retried_with_back_off_and_the_wait_goes_on():
+    fake = FakeClock()
+    http_500 = ConnectionFailed('read', 'job TPD:JOB:7', 'the array at https://a:5989 answered HTTP 500 Internal Server Error')
+    probe = failing_then([(False, 'Running 10%'), None, None, (True, 'Completed')], http_500)
+    assert waiter.Waiter(fake.clock, fake.sleep).wait(probe, 60, 'job TPD:JOB:7', job_id='TPD:JOB:7') == 'Completed'
+    assert fake.sleeps[1:] == [waiter.PROBE_BACKOFF, 2 * waiter.PROBE_BACKOFF]
+
+
+def test_polls_that_keep_failing_are_reported_with_the_job_id():
+    fake = FakeClock()
+    slow = RequestTimedOut('read', 'job TPD:JOB:7', 'the array did not answer within 30 s (timeout)', 'Raise timeout.')
+    with pytest.raises(RequestTimedOut) as caught:
+        probe = failing_then([(False, 'Running')] + [None] * 9, slow)
+        waiter.Waiter(fake.clock, fake.sleep).wait(probe, 600, 'job TPD:JOB:7', job_id='TPD:JOB:7')
+    message = str(caught.value)
+    assert '5 probes of job TPD:JOB:7 failed in a row' in message and 'Job TPD:JOB:7 runs on' in message
+    assert 'threepar_info (gather: jobs)' in message and caught.value.details['job_id'] == 'TPD:JOB:7'
+
+
+def test_retries_stop_at_the_wait_timeout():
+    fake = FakeClock()
+    dropped = ConnectionFailed('read', 'job TPD:JOB:7', 'connection refused')
+    with pytest.raises(ConnectionFailed):
+        waiter.Waiter(fake.clock, fake.sleep).wait(failing_then([None] * 10, dropped), 1.2, 'job TPD:JOB:7', job_id='TPD:JOB:7')
+    assert fake.now <= 100.0 + 1.2 + 1e-9
+
+
+def test_an_untrusted_certificate_is_not_retried():
+    fake = FakeClock()
+    untrusted = CertificateUntrusted('connect to', 'the array', 'its TLS certificate is not trusted')
+    with pytest.raises(CertificateUntrusted):
+        waiter.Waiter(fake.clock, fake.sleep).wait(failing_then([None], untrusted), 60, 'job TPD:JOB:7', job_id='TPD:JOB:7')
+    assert fake.sleeps == []
