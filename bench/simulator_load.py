@@ -17,6 +17,7 @@ import threading
 import time
 
 import pywbem
+import yaml
 
 from threepar_sim.control import SimulatorProcess
 from threepar_sim.fuzz import captured_requests, mutate, post
@@ -27,9 +28,8 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))] if values else float('nan')
 
 
-def client_run(sim, barrier, n_requests, latencies, errors, lock):
-    conn = pywbem.WBEMConnection(sim.https_url, ('3parbrowse', '3pardata'), default_namespace='root/tpd', ca_certs=sim.cert,
-                                 timeout=30)
+def client_run(sim, url, barrier, n_requests, latencies, errors, lock):
+    conn = pywbem.WBEMConnection(url, ('3parbrowse', '3pardata'), default_namespace='root/tpd', ca_certs=sim.cert, timeout=30)
     barrier.wait()
     for dummy in range(n_requests):
         start = time.perf_counter()
@@ -43,10 +43,11 @@ def client_run(sim, barrier, n_requests, latencies, errors, lock):
             latencies.append(time.perf_counter() - start)
 
 
-def load(sim, n_clients, n_requests):
+def load(sim, url, n_clients, n_requests):
     latencies, errors, lock = [], [], threading.Lock()
     barrier = threading.Barrier(n_clients + 1)
-    threads = [threading.Thread(target=client_run, args=(sim, barrier, n_requests, latencies, errors, lock)) for dummy in range(n_clients)]
+    threads = [threading.Thread(target=client_run, args=(sim, url, barrier, n_requests, latencies, errors, lock))
+               for dummy in range(n_clients)]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -54,8 +55,8 @@ def load(sim, n_clients, n_requests):
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - start
-    print('%d clients x %d requests (connecting at once): %d errors, p50 %.1f ms, p99 %.1f ms, %.0f requests/s (goal: 0 errors)'
-          % (n_clients, n_requests, len(errors), percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000,
+    print('%s, %d clients x %d requests (connecting at once): %d errors, p50 %.1f ms, p99 %.1f ms, %.0f requests/s (goal: 0 errors)'
+          % (url.split(':')[0], n_clients, n_requests, len(errors), percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000,
              len(latencies) / wall))
     for error in sorted(set(errors))[:5]:
         print('    e.g. %s' % error[:160])
@@ -88,9 +89,14 @@ def main():
     for var in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
         os.environ.pop(var, None)
     with tempfile.TemporaryDirectory() as tmp:
-        with SimulatorProcess(os.path.join(tmp, 'load')) as sim:
-            for clients in (10, args.clients):
-                load(sim, clients, args.requests)
+        seed = os.path.join(tmp, 'seed.yml')
+        with open(seed, 'w', encoding='utf-8') as handle:
+            yaml.safe_dump({'name': 'LOAD', 'cpgs': [{'name': 'FC_r5', 'size': '10TiB'}],
+                            'volumes': [{'name': 'load1', 'cpg': 'FC_r5', 'size': '1GiB', 'snap_cpg': 'FC_r5'}]}, handle)
+        with SimulatorProcess(os.path.join(tmp, 'load'), seed=seed) as sim:
+            for url in (sim.http_url, sim.https_url):
+                for clients in (10, args.clients):
+                    load(sim, url, clients, args.requests)
             if args.fuzz:
                 fuzz(sim, args.fuzz)
 

@@ -26,8 +26,10 @@ WAIT_FOR_COPY = 'wait_for_copy'
 DELETE_COPY = 'delete_copy'
 # The recount of snapshot space (updatesnapspace) invokes a method but changes no data and no configuration.
 RECOUNT = 'recount_snapshot_space'
-# The note of a delete that found its object gone (deleted meanwhile, e.g. by another run): it changed nothing.
-ALREADY_GONE = 'already gone'
+# Notes of steps whose end state another party reached since the read (e.g. another run): they changed nothing.
+ALREADY_GONE = 'already gone'      # a delete that found its object gone
+ALREADY_GROWN = 'already grown'    # a grow refused because the volume is already that large
+DONE_BY_OTHERS = (ALREADY_GONE, ALREADY_GROWN)
 NON_CHANGING_OPERATIONS = frozenset([RECOUNT])
 
 
@@ -73,7 +75,7 @@ class Action:
 def changes(actions):
     """Whether a plan (Actions) or the steps a run performed (their results) change the array."""
     return any(a.changes if isinstance(a, Action) else bool(a['method']) and a['operation'] not in NON_CHANGING_OPERATIONS
-               and a.get('note') != ALREADY_GONE for a in actions)
+               and a.get('note') not in DONE_BY_OTHERS for a in actions)
 
 
 @dataclass

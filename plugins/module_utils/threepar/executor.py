@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
-    ALREADY_GONE, CREATE_PHYSICAL_COPY, CREATE_VIRTUAL_COPY, DELETE_COPY, DELETE_VOLUME, RECOUNT, RESTORE_COPY, RESYNC_COPY, verb_and_object)
+    ALREADY_GONE, ALREADY_GROWN, CREATE_PHYSICAL_COPY, CREATE_VIRTUAL_COPY, DELETE_COPY, DELETE_VOLUME, GROW_VOLUME, RECOUNT, RESTORE_COPY,
+    RESYNC_COPY, verb_and_object)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
 
@@ -159,11 +160,26 @@ class Executor:
             self._remember_target(action, out)
             return self._follow_job(action, job_path, verb, what)
         if rc != model.RC_OK:
+            if action.operation == GROW_VOLUME and rc == model.RC_INVALID_PARAMETER and self._grown_meanwhile(action):
+                record['note'] = ALREADY_GROWN
+                return None
             error = self._return_code_error(rc, action, verb, what, out)
             self._undo_target_volume(action, error)
             raise error
         self._remember_target(action, out)
         return None
+
+    def _grown_meanwhile(self, action):
+        """A grow refused as an invalid size: when the volume is already that large (another run grew it since the
+        read, and a volume cannot shrink), the end state is reached. One GetInstance."""
+        volume = (self.inventory.state.volumes or {}).get(action.target)
+        if volume is None or volume.path is None:
+            return False
+        try:
+            current = self.inventory.read_details([action.target]).volumes[action.target].size
+        except ThreeparError:
+            return False
+        return current >= action.args['size']
 
     def _undo_target_volume(self, action, error):
         """AttachReplica refused: delete the empty target volume this run created for it, so that the refusal leaves
@@ -221,8 +237,12 @@ class Executor:
             return InUse(verb, what, '%s: it has copies or a copy is in progress' % reason,
                          'Delete its copies first, or wait for the copy to finish, then run again.', return_code=rc)
         if rc == model.RC_INVALID_PARAMETER:
-            hint = ('Check the name (it may be taken) and the values of the task.'
-                    if action.method in (model.CREATE_OR_MODIFY, model.CREATE_REPLICA) else 'Check the values of the task.')
+            if action.operation == GROW_VOLUME:
+                hint = 'Check size: a volume can grow, not shrink; run the task again to read its size now.'
+            elif action.method in (model.CREATE_OR_MODIFY, model.CREATE_REPLICA):
+                hint = 'Check the name (it may be taken) and the values of the task.'
+            else:
+                hint = 'Check the values of the task.'
             return InvalidRequest(verb, what, reason, hint, return_code=rc)
         if rc == model.RC_NO_SUCH_VOLUME:
             return NotFound(verb, what, '%s' % reason, 'Check that it exists and is a virtual copy.', return_code=rc)

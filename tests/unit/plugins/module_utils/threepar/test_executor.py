@@ -239,3 +239,18 @@ def _answer(answer):
     if isinstance(answer, Exception):
         raise answer
     return answer
+
+
+@pytest.mark.parametrize('size_now,grown', [(3 * 1024 ** 3, True), (2 * 1024 ** 3, False)])
+def test_a_grow_refused_because_another_run_grew_the_volume_is_done(size_now, grown):
+    client = ArrayClient({planner.CREATE_OR_MODIFY: (5, {})})
+    client.get_instance = lambda path, properties, what: {'BlockSize': 512, 'NumberOfBlocks': size_now // 512,
+                                                          'ThinlyProvisioned': True, 'OperationalStatus': [2]}
+    grow = planner.Action('grow_volume', 'vol1', planner.CREATE_OR_MODIFY, {'name': 'vol1', 'size': 3 * 1024 ** 3})
+    if grown:
+        done = executor(client).run([grow])
+        assert done[0]['note'] == 'already grown' and changes(done) is False
+    else:
+        with pytest.raises(InvalidRequest, match='a volume can grow, not shrink') as caught:
+            executor(client).run([grow])
+        assert 'may be taken' not in str(caught.value)
