@@ -43,6 +43,9 @@ def test_the_array_killed_during_a_copy_then_the_next_run(play, sim):
     assert run.result['job_id'] and run.result['job_id'] in message
     # The array is back and failed the job it was running when killed (simulator/MODEL.md, Jobs): the copy is Broken,
     # and the next run says so and what to do; doing it converges.
+    jobs = play.run('info', {'gather': ['jobs']}).result['jobs']
+    job, = [j for j in jobs if j['job_id'] == run.result['job_id']]      # threepar_info reports the job the run left
+    assert job['job_state'] == 'Exception' and 'restarted' in job['error_description'], job
     again = play.run('snapshot', copy)
     assert again.result['failed'] is True and again.methods == [], again
     assert 'is Broken' in again.result['msg'] and 'Delete it (state: absent) and create it again' in again.result['msg']
