@@ -25,7 +25,7 @@ options:
     type: int
   protocol:
     description:
-      - V(https) (CIM-XML over TLS) or V(http) (clear text, lab only).
+      - V(https) (CIM-XML over TLS) or V(http) (clear text, lab only; the task gives a warning).
       - If not set, the environment variable E(THREEPAR_PROTOCOL) is used.
     type: str
     choices: [https, http]
@@ -44,7 +44,7 @@ options:
     required: true
   validate_certs:
     description:
-      - Verify the array's TLS certificate. Set to V(false) only in a lab.
+      - Verify the array's TLS certificate. Set to V(false) only in a lab (the task gives a warning).
       - If not set, the environment variable E(THREEPAR_VALIDATE_CERTS) is used.
     type: bool
     default: true
@@ -61,6 +61,8 @@ options:
   timeout:
     description:
       - Seconds to wait for the answer to one CIM request (not for a job; see the module's C(wait_timeout) where it has one).
+      - Must be positive. While a module waits for a job, a poll that fails or times out is retried (up to 5 in a row,
+        within C(wait_timeout)).
     type: int
     default: 30
   ssh_port:
