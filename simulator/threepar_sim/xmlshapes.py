@@ -235,7 +235,7 @@ def instancename_fragment(path):
 
 # --- instances -------------------------------------------------------------------------------
 
-_ATTRIBUTES = {}   # the attributes pywbem writes for a property, besides its value -> a small int
+_ATTRIBUTES = {}   # the attributes pywbem writes for a property, besides its value (interned)
 
 
 def _instance_shape(inst):
@@ -249,23 +249,21 @@ def _instance_shape(inst):
             raise NoShape('qualifiers or embedded object')
         attributes = (prop._name, prop._type, prop._is_array, prop._array_size, prop._reference_class,
                       prop._class_origin, prop._propagated)
-        number = _ATTRIBUTES.get(attributes)
-        if number is None:
-            number = _ATTRIBUTES.setdefault(attributes, len(_ATTRIBUTES))
+        attributes = _ATTRIBUTES.setdefault(attributes, attributes)   # one tuple per combination, shared
         value = prop._value
         kind = _PATH if prop._type == 'reference' else _TEXT
         if value is None:
-            key += (number, None)
+            key += (attributes, None)
         elif prop._is_array:
             if kind == _PATH:
                 raise NoShape('reference array')
-            key += (number, tuple(item is None for item in value))
+            key += (attributes, tuple(item is None for item in value))
             for item in value:
                 if item is not None:
                     fillers.append(kind)
                     values.append(item)
         else:
-            key += (number, True)
+            key += (attributes, True)
             fillers.append(kind)
             values.append(value)
     return tuple(key), fillers, values
