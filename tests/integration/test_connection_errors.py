@@ -93,3 +93,12 @@ def test_password_never_leaks_at_vvvv(play):
     run = play.run('volume', dict(ARGS, password=PASSWORD, name='leak-vol'), verbosity=4, diff=True)
     assert run.result['changed'] is True
     assert "'%s'" % PASSWORD not in run.stdout + run.stderr and '"%s"' % PASSWORD not in run.stdout + run.stderr
+
+
+def test_input_the_array_would_refuse_is_refused_before_any_request(play):
+    for args, text in (({'name': '<x&y>', 'cpg': 'FC_r5', 'size': '1GiB'}, 'the array would refuse the name'),
+                       ({'name': 'v' * 40, 'cpg': 'FC_r5', 'size': '1GiB'}, 'it has 40 characters; the array takes at most 31'),
+                       ({'name': 'wide-digits', 'cpg': 'FC_r5', 'size': '\uff11GiB'}, 'is not a size')):
+        run = play.run('volume', args)
+        assert run.result['failed'] is True and text in run.result['msg'], run
+        assert run.requests == []

@@ -88,16 +88,21 @@ def _require_pool(name, state, role, volume):
                        'Create the CPG on the array (createcpg) or name an existing one.')
 
 
+def validate_volume_name(name):
+    """Refuse a name the array would refuse for a new volume (needs no array: checked before any request)."""
+    problem = model.name_problem(name)
+    if problem:
+        raise InvalidRequest('create', 'volume %s' % name, 'the array would refuse the name: %s' % problem,
+                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % model.NAME_MAX_LENGTH)
+
+
 def _create_volume(want, state):
     name = want['name']
     missing = [k for k in ('cpg', 'size') if not want.get(k)]
     if missing:
         raise InvalidRequest('create', 'volume %s' % name, 'it does not exist, and creating it needs %s' % ' and '.join(missing),
                              'Set cpg and size to create it.')
-    problem = model.name_problem(name)
-    if problem:
-        raise InvalidRequest('create', 'volume %s' % name, 'the array would refuse the name: %s' % problem,
-                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % model.NAME_MAX_LENGTH)
+    validate_volume_name(name)
     if want['size'] > model.MAX_VOLUME_SIZE:
         raise InvalidRequest('create', 'volume %s' % name, 'size %s is above the largest volume the array makes (%s)'
                              % (model.format_size(want['size']), model.format_size(model.MAX_VOLUME_SIZE)), 'Set size to 16TiB or less.')

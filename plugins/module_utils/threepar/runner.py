@@ -94,6 +94,8 @@ def run_volume(module, conn=None):
     if want['snap_percent'] is not None and not 0 <= want['snap_percent'] <= 100:
         raise InvalidRequest('read', 'snap_percent of volume %s' % want['name'], '%s is not a percentage' % want['snap_percent'],
                              'Set snap_percent between 0 and 100.')
+    if want['state'] == 'present':
+        planner.validate_volume_name(want['name'])     # a volume of that name cannot exist: refused before any request
     client = Client(module.params, conn)
     inventory = Inventory(client)
     state = inventory.read('volumes', 'snap_spaces')
