@@ -101,6 +101,8 @@ class PeerLink:
         while not self._stop.wait(LOOP_SECONDS):
             now = time.monotonic()
             for peer in self.peers:
+                if self._stop.is_set():
+                    return      # stopping: one call in flight at most (HEARTBEAT_TIMEOUT or CALL_TIMEOUT), not one per peer
                 if now >= self._next_hello.get(peer, 0.0):
                     self._next_hello[peer] = now + HEARTBEAT_SECONDS
                     self._heartbeat(peer)
@@ -133,7 +135,9 @@ class PeerLink:
             messages = array.rcopy.take_due()
         for job_id, peer, body in messages:
             answer, error = None, None
-            if array.faults.link_down:
+            if self._stop.is_set():
+                error = 'the array stopped before it reached %s' % peer   # the job fails now rather than the stop waiting
+            elif array.faults.link_down:
                 error = 'the remote copy link to %s is down' % peer
             else:
                 try:
