@@ -3,8 +3,9 @@
 Each domain object owns the CIM instances built from it (a volume owns its
 TPD_StorageVolume, TPD_SystemVolume, TPD_AllocatedFromStoragePool and, with
 SA/SD space, its TPD_DeltaReplicaStoragePool and two associations). After a
-change only the touched owners are rebuilt; pywbem_mock's MainProvider then
-serves every read from the repository unchanged.
+change only the touched owners are rebuilt, into the array's instance store
+(repository.py: packed, with an index of every reference), from which
+pywbem_mock's MainProvider serves every read.
 """
 
 import functools
