@@ -53,6 +53,15 @@ class Client:
         rc, out = self.conn.InvokeMethod(method, self.service, **params)
         return int(rc), out
 
+    @property
+    def replication_service(self):
+        return self.conn.EnumerateInstanceNames('TPD_ReplicationService')[0]
+
+    def rs_invoke(self, method, **params):
+        """A method of TPD_ReplicationService: (rc, out)."""
+        rc, out = self.conn.InvokeMethod(method, self.replication_service, **params)
+        return int(rc), out
+
     def volume(self, name):
         found = [i for i in self.conn.EnumerateInstances('TPD_StorageVolume') if i['ElementName'] == name]
         return found[0] if found else None

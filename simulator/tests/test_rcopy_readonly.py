@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from pywbem import Uint16
+from pywbem import CIMInstanceName, Uint16
 
 from rcopy_pair import SEED_A, SEED_B, Side, wait_for, write_seed
 from threepar_sim import control
@@ -84,25 +84,49 @@ def test_a_peer_that_is_not_in_the_config_is_refused(tmp_path):
         control.start_set(config, base_dir=str(tmp_path))
 
 
-def test_read_only_provider_refuses_every_method_and_changes_nothing(pair):
+GROUP_CLASSES = ('TPD_StorageVolume', 'TPD_ReplicationGroup', 'TPD_RemoteReplicationGroup', 'TPD_MemberOfCollection', 'TPD_ConcreteJob')
+
+
+def everything(side):
+    return {c: sorted(i.tomof() for i in side.conn.EnumerateInstances(c)) for c in GROUP_CLASSES}
+
+
+def group_path(classname, name):
+    return CIMInstanceName(classname, {'InstanceID': 'HP_3PAR:' + name}, namespace='root/tpd')
+
+
+def test_read_only_provider_refuses_every_remote_method_and_changes_nothing(pair):
+    """Remote replication is read-only (M311 p96, p114): the methods on remote-copy groups answer 1."""
     dummy, b = pair
     capabilities = b.conn.EnumerateInstanceNames('TPD_ReplicationServiceCapabilities')[0]
     for replication_type in (4, 5):
         rc, out = b.conn.InvokeMethod('GetSupportedOperations', capabilities, ReplicationType=Uint16(replication_type))
         assert rc == 0 and out['SupportedOperations'] == []
     volume = b.volume('db01_r').path
-    before = {c: sorted(i.tomof() for i in b.conn.EnumerateInstances(c)) for c in (
-        'TPD_StorageVolume', 'TPD_ReplicationGroup', 'TPD_RemoteReplicationGroup', 'TPD_ConcreteJob')}
-    calls = [('CreateGroup', {'GroupName': 'g', 'Members': [volume]}),
-             ('AddMembers', {'Members': [volume], 'ReplicationGroup': volume}),
-             ('RemoveMembers', {'Members': [volume], 'ReplicationGroup': volume}),
-             ('DeleteGroup', {'ReplicationGroup': volume}),
+    group = group_path('TPD_RemoteReplicationGroup', 'g')
+    before = everything(b)
+    calls = [('AddMembers', {'Members': [volume], 'ReplicationGroup': group}),
+             ('RemoveMembers', {'Members': [volume], 'ReplicationGroup': group}),
+             ('DeleteGroup', {'ReplicationGroup': group}),
              ('CreateGroupReplica', {'SourceGroup': volume, 'TargetSystemName': '3PAR-A', 'TargetElementNames': ['x']}),
              ('ModifyReplicaSynchronization', {'Operation': Uint16(10), 'Synchronization': volume})]
     for method, params in calls:
         assert b.invoke(method, **params)[0] == 1, method
-    after = {c: sorted(i.tomof() for i in b.conn.EnumerateInstances(c)) for c in before}
-    assert after == before
+    assert everything(b) == before
+
+
+def test_a_local_volume_set_works_on_the_read_only_provider(pair):
+    """TPD_ReplicationGroup "is a volume set that can be used for local clones or snapshots" (M311 p95-97): local,
+    so not affected by the read-only remote replication (M311 p96, p114)."""
+    dummy, b = pair
+    volume = b.volume('db01_r').path
+    rc, out = b.invoke('CreateGroup', GroupName='local_set', Members=[volume])
+    assert rc == 0
+    vvset = out['ReplicationGroup']
+    assert b.invoke('RemoveMembers', Members=[volume], ReplicationGroup=vvset)[0] == 0
+    assert b.invoke('AddMembers', Members=[volume], ReplicationGroup=vvset)[0] == 0
+    assert b.invoke('DeleteGroup', ReplicationGroup=vvset, RemoveElements=True)[0] == 0
+    assert b.volume('db01_r') is not None
 
 
 def test_the_writable_array_can_still_replicate_to_a_read_only_one(pair):
@@ -113,3 +137,18 @@ def test_the_writable_array_can_still_replicate_to_a_read_only_one(pair):
     assert rc == 4096 and a.wait_job(out)['JobState'] == 7
     wait_for(lambda: b.state()['status'] == 'Synced', what='the secondary synced')
     assert b.modify('suspend')[0] == 1      # but not driven from it
+
+
+def test_the_set_of_a_remote_copy_group_stays_read_only(pair):
+    """The volume set of a remote-copy group is remote replication: 1 on the read-only provider, nothing changes."""
+    dummy, b = pair
+    vvset = group_path('TPD_ReplicationGroup', 'rcg')
+    assert b.conn.GetInstance(vvset)['ElementName'] == 'rcg'
+    volume = b.volume('db01_r').path
+    before = everything(b)
+    for method, params in [('AddMembers', {'Members': [volume], 'ReplicationGroup': vvset}),
+                           ('RemoveMembers', {'Members': [volume], 'ReplicationGroup': vvset}),
+                           ('DeleteGroup', {'ReplicationGroup': vvset, 'RemoveElements': True}),
+                           ('DeleteGroup', {'ReplicationGroup': group_path('TPD_RemoteReplicationGroup', 'rcg')})]:
+        assert b.invoke(method, **params)[0] == 1, method
+    assert everything(b) == before

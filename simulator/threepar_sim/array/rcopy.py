@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Optional
 
 from ..control import ControlError
-from . import values as v
+from . import values as v, volume_sets
 from .state import Refused, utcnow
 
 PRIMARY, SECONDARY, PRIMARY_REV, SECONDARY_REV = 'Primary', 'Secondary', 'Primary-Rev', 'Secondary-Rev'
@@ -28,14 +28,6 @@ MODE_NUMBERS = {'sync': v.MODE_SYNCHRONOUS, 'periodic': v.MODE_ASYNCHRONOUS}
 # Reverse Roles: from normal operation (stopped) or from recovered (Primary-Rev/Secondary-Rev, replicating).
 REVERSED_ROLE = {PRIMARY: SECONDARY, SECONDARY: PRIMARY, PRIMARY_REV: PRIMARY, SECONDARY_REV: SECONDARY}
 JOB_ACTIONS = {'sync': 'rc_sync', 'failover': 'rc_failover', 'recover': 'rc_recover', 'restore': 'rc_restore'}
-
-
-@dataclass
-class VolumeSet:
-    """A volume set (TPD_ReplicationGroup): the volumes of a remote-copy group on one array."""
-    name: str
-    members: list = field(default_factory=list)
-    id: Optional[int] = None         # the system-assigned ID of the set (MX p106 Table 93)
 
 
 @dataclass
@@ -118,16 +110,8 @@ class RemoteCopy:
         state.rcopy_job_due = self.job_due
         for vvset in state.vvsets.values():      # saved before volume sets had an ID
             if vvset.id is None:
-                vvset.id = self._next_vvset_id()
+                vvset.id = volume_sets.next_id(state)
                 state.touch('vvset', vvset.name)
-
-    def _next_vvset_id(self):
-        return 1 + max((s.id for s in self.state.vvsets.values() if s.id is not None), default=0)
-
-    def _new_vvset(self, name, members):
-        vvset = VolumeSet(name, list(members), id=self._next_vvset_id())
-        self.state.add_vvset(vvset)
-        return vvset
 
     # --- link state ------------------------------------------------------------------
 
@@ -151,33 +135,22 @@ class RemoteCopy:
                 group.running, group.broken = False, True
             self.touch(group)
 
-    # --- volume sets (CreateGroup, AddMembers, RemoveMembers, DeleteGroup) -------------------
-
-    def create_vvset(self, name, volumes):
-        if not name:
-            refuse(v.RC_INVALID, 'GroupName is required')
-        if name in self.state.vvsets:
-            refuse(v.RC_INVALID, 'a volume set named %s exists', name)
-        self._require_free_members(volumes)
-        return self._new_vvset(name, [vol.name for vol in volumes])
+    # --- the volume set of a remote-copy group (AddMembers, RemoveMembers; local sets: array/volume_sets.py) -------
 
     def _require_free_members(self, volumes):
+        """A remote-copy group replicates base volumes, each in at most one remote-copy group."""
         for vol in volumes:
             if vol.kind != 'base':
                 refuse(v.RC_INVALID, 'volume %s is a %s, only base volumes can be replicated', vol.name, vol.kind)
-            if self.state.vvset_of(vol.name):
-                refuse(v.RC_INVALID, 'volume %s is already in volume set %s', vol.name, self.state.vvset_of(vol.name).name)
+            if self.state.rcopy_group_of(vol.name):
+                refuse(v.RC_INVALID, 'volume %s is already in remote copy group %s', vol.name, self.state.rcopy_group_of(vol.name).name)
 
     def add_members(self, name, volumes, remote_names):
-        group = self.state.rcgroups.get(name)
-        if group is None:
-            self._require_free_members(volumes)
-            self.state.vvsets[name].members.extend(vol.name for vol in volumes)
-            self.state.touch('vvset', name)
-            return
+        group = self.state.rcgroups[name]
         self._require_reconfigurable(group, 'AddMembers')
         if remote_names is None or len(remote_names) != len(volumes):
             refuse(v.RC_INVALID, 'AddMembers on remote copy group %s needs TargetElementNames, one per member', name)
+        volume_sets.require_new_members(self.state.vvsets[name].members, volumes)
         self._require_free_members(volumes)
         pairs = self._peer(group.target, 'admit', group=name, pairs=self._pair_specs(volumes, remote_names))['ids']
         self.state.vvsets[name].members.extend(vol.name for vol in volumes)
@@ -191,24 +164,16 @@ class RemoteCopy:
         missing = [n for n in names if n not in self.state.vvsets[name].members]
         if missing:
             refuse(v.RC_INVALID, 'volume(s) %s are not members of %s', ', '.join(missing), name)
-        group = self.state.rcgroups.get(name)
-        if group is not None:
-            self._require_reconfigurable(group, 'RemoveMembers')
-            remote = [pair[1] for pair in group.pairs if pair[0] in names]
-            self._peer(group.target, 'dismiss', group=name, volumes=remote)
-            group.pairs = [pair for pair in group.pairs if pair[0] not in names]
-            group.unsynced = [n for n in group.unsynced if n not in names]
-            self.touch(group)
-            for vol_name in names:
-                self.state.touch('volume', vol_name)
-        self.state.vvsets[name].members = [n for n in self.state.vvsets[name].members if n not in names]
-        self.state.touch('vvset', name)
-
-    def delete_vvset(self, name):
-        if name in self.state.rcgroups:
-            refuse(v.RC_IN_USE, 'volume set %s belongs to remote copy group %s: delete the group', name, name)
-        del self.state.vvsets[name]
-        self.state.touch('vvset', name)
+        group = self.state.rcgroups[name]
+        self._require_reconfigurable(group, 'RemoveMembers')
+        remote = [pair[1] for pair in group.pairs if pair[0] in names]
+        self._peer(group.target, 'dismiss', group=name, volumes=remote)
+        group.pairs = [pair for pair in group.pairs if pair[0] not in names]
+        group.unsynced = [n for n in group.unsynced if n not in names]
+        self.touch(group)
+        for vol_name in names:
+            self.state.touch('volume', vol_name)
+        volume_sets.remove(self.state, self.state.vvsets[name], volumes)
 
     def delete_group(self, name):
         """Remove a remote-copy group and its volume sets on both arrays (the peer's only when it answers)."""
@@ -260,6 +225,7 @@ class RemoteCopy:
             if state.rcopy_group_of(member):
                 refuse(v.RC_INVALID, 'volume %s is already replicated by group %s', member, state.rcopy_group_of(member).name)
         volumes = [state.volumes[n] for n in members]
+        self._require_free_members(volumes)
         answer = self._peer(target, 'create', group=name, mode=mode, system=self.system_name,
                             pairs=self._pair_specs(volumes, remote_names))
         group = RcGroup(name=name, target=target, target_system=answer['system'], mode=mode, role=PRIMARY,
@@ -277,7 +243,7 @@ class RemoteCopy:
         if target not in self.link.peers:
             refuse(v.RC_INVALID, 'no remote copy target named %s', target)
         answer = self._peer(target, 'create', group=name, mode=mode, system=self.system_name, pairs=[], start=False)
-        self._new_vvset(name, [])
+        volume_sets.new_vvset(self.state, name, [])
         group = RcGroup(name=name, target=target, target_system=answer['system'], mode=mode, role=PRIMARY,
                         natural=True, was_started=False)
         state.add_rcgroup(group)
@@ -607,8 +573,8 @@ class RemoteCopy:
             elif vol.kind != 'base' or vol.size < size:
                 refuse(v.RC_INVALID, 'volume %s cannot be a remote copy target (a %s of %d bytes, need a base volume of %d)',
                        name, vol.kind, vol.size, size)
-            elif state.vvset_of(name):
-                refuse(v.RC_INVALID, 'volume %s is already in volume set %s', name, state.vvset_of(name).name)
+            elif state.rcopy_group_of(name):
+                refuse(v.RC_INVALID, 'volume %s is already in remote copy group %s', name, state.rcopy_group_of(name).name)
             ids[name] = str(vol.id)
         return ids
 
@@ -617,7 +583,7 @@ class RemoteCopy:
         if name in self.state.rcgroups or name in self.state.vvsets:
             refuse(v.RC_INVALID, 'a remote copy group or volume set named %s exists', name)
         ids = self._admit(body['pairs'])
-        self._new_vvset(name, [p[0] for p in body['pairs']])
+        volume_sets.new_vvset(self.state, name, [p[0] for p in body['pairs']])
         start = body.get('start', True)
         group = RcGroup(name=name, target=body['from'], target_system=body['system'], mode=body['mode'], role=SECONDARY,
                         pairs=[[p[0], p[1], p[2]] for p in body['pairs']], running=start,

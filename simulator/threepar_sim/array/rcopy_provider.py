@@ -5,19 +5,21 @@ References in, domain calls (array/rcopy.py, array/state.py) out. Read-only (the
 ``--rcopy-writable`` lifts it) the service behaves like the OS 3.1.x provider: every remote-copy method returns 1 Not Supported before
 looking at its parameters (GetSupportedOperations of TPD_ReplicationServiceCapabilities reports no
 remote operation); the local copies (CreateElementReplica, ModifyReplicaSynchronization of a
-TPD_StorageSynchronized) work as always.
+TPD_StorageSynchronized) and the local volume sets (array/volume_sets.py) work as always.
 """
 
 from pywbem import CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND, CIMError, CIMInstanceName
 
 from . import capabilities as caps
 
-from . import values as v
+from . import values as v, volume_sets
 from .providers import ArrayMethodProvider, get_param, ref_param, snapshot_volume_id
 from .rcopy import MODES
 from .rcopy_cim import rcgroup_path, vvset_path
 from .state import Refused
 
+# Methods that are local whatever their parameters (the others: is_local).
+LOCAL_METHODS = frozenset({'createelementreplica', 'creategroup'})
 GROUP_PREFIXES = {v.VVSET_CLASS.lower(): 'HP_3PAR:', v.RCGROUP_CLASS.lower(): 'HP_3PAR:'}
 
 
@@ -46,17 +48,35 @@ class ReplicationServiceProvider(ArrayMethodProvider):
             return v.RC_NOT_SUPPORTED, []
         return super().InvokeMethod(methodname, localobject, params)
 
-    @staticmethod
-    def is_local(methodname, params):
-        """A local-copy call (it works on a read-only provider too)."""
+    def is_local(self, methodname, params):
+        """A call on local copies or on a local volume set (it works on a read-only provider too, M311 p95-97)."""
         method = methodname.lower()
-        if method == 'createelementreplica':
+        if method in LOCAL_METHODS:
             return True
+        value = {name: None if param is None else param.value for name, param in
+                 ((name, params.get(name)) for name in ('Synchronization', 'ReplicationGroup', 'TargetSystemName'))}
+        if method in ('addmembers', 'removemembers', 'deletegroup'):
+            return self.is_local_set(value['ReplicationGroup'])
+        if method == 'creategroupreplica':
+            return value['TargetSystemName'] is None
         if method != 'modifyreplicasynchronization':
             return False
-        sync = params.get('Synchronization')
-        path = None if sync is None else sync.value
+        path = value['Synchronization']
         return isinstance(path, CIMInstanceName) and path.classname.lower() == v.SYNC_CLASS.lower()
+
+    def is_local_set(self, path):
+        """A TPD_ReplicationGroup reference that does not name the set of a remote-copy group."""
+        if not isinstance(path, CIMInstanceName) or path.classname.lower() != v.VVSET_CLASS.lower():
+            return False
+        instance_id = str(path.keybindings.get('InstanceID', ''))
+        return not (instance_id.startswith(GROUP_PREFIXES[v.VVSET_CLASS.lower()])
+                    and instance_id[len(GROUP_PREFIXES[v.VVSET_CLASS.lower()]):] in self.state.rcgroups)
+
+    @staticmethod
+    def require_null(params, method, *names):
+        for name in names:
+            if get_param(params, method, name) is not None:
+                raise Refused(v.RC_INVALID, '%s must be NULL' % name)
 
     # --- references -------------------------------------------------------------------
 
@@ -103,33 +123,55 @@ class ReplicationServiceProvider(ArrayMethodProvider):
     # --- methods ---------------------------------------------------------------------
 
     def create_group(self, params):
+        """A local volume set (M312 p105-106, M311 p97)."""
         method = 'CreateGroup'
-        name = get_param(params, method, 'GroupName', required=True)
-        members = get_param(params, method, 'Members') or []
-        vvset = self.rcopy.create_vvset(name, [self.volume(p, method, 'Members') for p in members])
+        members = [self.volume(p, method, 'Members') for p in get_param(params, method, 'Members') or []]
+        for name, allowed in (('Persistent', True), ('DeleteOnEmptyElement', False), ('DeleteOnUnassociated', False)):
+            value = get_param(params, method, name)
+            if value is not None and bool(value) != allowed:
+                raise Refused(v.RC_INVALID, '%s can only be %s' % (name, str(allowed).lower()))
+        self.require_null(params, method, 'ServiceAccessPoint')
+        vvset = volume_sets.create(self.state, get_param(params, method, 'GroupName'), members)
         return v.RC_OK, [ref_param('ReplicationGroup', vvset_path(vvset.name))]
 
     def delete_group(self, params):
         method = 'DeleteGroup'
         path = get_param(params, method, 'ReplicationGroup', required=True)
         name = self.group_name(path, method, 'ReplicationGroup')
+        self.require_null(params, method, 'ServiceAccessPoint')
         if path.classname.lower() == v.RCGROUP_CLASS.lower():
             self.rcopy.delete_group(name)
+        elif name in self.state.rcgroups:
+            raise Refused(v.RC_IN_USE, 'volume set %s belongs to remote copy group %s: delete the group' % (name, name))
         else:
-            self.rcopy.delete_vvset(name)
+            volume_sets.delete(self.state, self.state.vvsets[name], get_param(params, method, 'RemoveElements'))
         return v.RC_OK, []
 
     def add_members(self, params):
         method = 'AddMembers'
         name = self.group_name(get_param(params, method, 'ReplicationGroup', required=True), method, 'ReplicationGroup')
         volumes = self.volumes(get_param(params, method, 'Members', required=True), method, 'Members')
-        self.rcopy.add_members(name, volumes, get_param(params, method, 'TargetElementNames'))
+        self.require_null(params, method, 'ServiceAccessPoint')
+        remote_names = get_param(params, method, 'TargetElementNames')
+        if name in self.state.rcgroups:
+            self.rcopy.add_members(name, volumes, remote_names)
+        elif remote_names is not None:
+            raise Refused(v.RC_INVALID, 'TargetElementNames applies to remote copy groups only, %s is a local volume set' % name)
+        else:
+            volume_sets.add(self.state, self.state.vvsets[name], volumes)
         return v.RC_OK, []
 
     def remove_members(self, params):
         method = 'RemoveMembers'
         name = self.group_name(get_param(params, method, 'ReplicationGroup', required=True), method, 'ReplicationGroup')
-        self.rcopy.remove_members(name, self.volumes(get_param(params, method, 'Members', required=True), method, 'Members'))
+        volumes = self.volumes(get_param(params, method, 'Members', required=True), method, 'Members')
+        self.require_null(params, method, 'ServiceAccessPoint')
+        if get_param(params, method, 'DeleteOnEmptyElement'):
+            raise Refused(v.RC_INVALID, 'DeleteOnEmptyElement can only be false: an empty volume set is kept')
+        if name in self.state.rcgroups:
+            self.rcopy.remove_members(name, volumes)
+        else:
+            volume_sets.remove(self.state, self.state.vvsets[name], volumes)
         return v.RC_OK, []
 
     def create_group_replica(self, params):

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from pywbem import CIMDateTime, CIMInstance, CIMInstanceName, CIMProperty
 
-from .rcopy import RcGroup, VolumeSet
+from .rcopy import RcGroup
+from .volume_sets import VolumeSet
 from .state import Copy, Cpg, Job, Volume, field_names
 
 SCHEMA = """
