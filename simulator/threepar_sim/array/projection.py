@@ -199,7 +199,7 @@ class Projector:
     def job_instances(self, job):
         instance = self.job_instance(job)
         group_job = job.source.startswith('rcopy-group:')
-        replication = group_job or job.method in ('CreateElementReplica', 'ModifyReplicaSynchronization')
+        replication = group_job or job.method in v.REPLICATION_SERVICE_JOB_METHODS
         service = self.service_path(*((v.REPLICATION_SERVICE_CLASS, 'ReplicationService') if replication
                                       else (v.CONFIG_SERVICE_CLASS, 'StorageConfigurationService')))
         result = [instance, self.association('TPD_OwningJobElement', 'OwningElement', service, 'OwnedElement', instance.path)]

@@ -13,17 +13,18 @@ from pywbem import CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND, CIMError, CIMIn
 from . import capabilities as caps
 
 from . import values as v, volume_sets
+from .group_replica_methods import GroupReplicaMethods
 from .providers import ArrayMethodProvider, get_param, ref_param, snapshot_volume_id
 from .rcopy import MODES
 from .rcopy_cim import rcgroup_path, vvset_path
 from .state import Refused
 
 # Methods that are local whatever their parameters (the others: is_local).
-LOCAL_METHODS = frozenset({'createelementreplica', 'creategroup'})
+LOCAL_METHODS = frozenset({'createelementreplica', 'creategroup', *GroupReplicaMethods.GROUP_HANDLERS})
 GROUP_PREFIXES = {v.VVSET_CLASS.lower(): 'HP_3PAR:', v.RCGROUP_CLASS.lower(): 'HP_3PAR:'}
 
 
-class ReplicationServiceProvider(ArrayMethodProvider):
+class ReplicationServiceProvider(GroupReplicaMethods, ArrayMethodProvider):
     """CreateGroup, AddMembers, RemoveMembers, DeleteGroup, CreateGroupReplica, ModifyReplicaSynchronization,
     CreateElementReplica."""
 
@@ -36,6 +37,7 @@ class ReplicationServiceProvider(ArrayMethodProvider):
         'creategroupreplica': 'create_group_replica',
         'modifyreplicasynchronization': 'modify_replica_synchronization',
         'createelementreplica': 'create_element_replica',
+        **GroupReplicaMethods.GROUP_HANDLERS,
     }
 
     @property
@@ -176,6 +178,8 @@ class ReplicationServiceProvider(ArrayMethodProvider):
 
     def create_group_replica(self, params):
         method = 'CreateGroupReplica'
+        if get_param(params, method, 'TargetSystemName') is None:
+            return self.create_local_group_replica(params)
         name = self.group_name(get_param(params, method, 'SourceGroup', required=True), method, 'SourceGroup', (v.VVSET_CLASS,))
         target = get_param(params, method, 'TargetSystemName', required=True)
         remote_names = get_param(params, method, 'TargetElementNames', required=True)

@@ -10,7 +10,7 @@ Business refusals raise ``Refused`` carrying the CIM method return code.
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from . import values as v
@@ -202,12 +202,19 @@ class ArrayState:
         self.next_volume_id = 1
         self.next_job_id = 1
         self.clock = clock
+        self.clock_origin = (utcnow(), clock())   # the array's date: see now()
+        self.clock_offset = 0.0                   # seconds the date was moved forward (POST /sim/clock; runtime only)
         self.copy_rate = copy_rate_mib * MIB
         self.take_job_failure = take_job_failure
         self.dirty = set()
         self.events = []                # (previous Job, current Job) per job transition
 
     # --- lookups and bookkeeping -------------------------------------------
+
+    def now(self):
+        """The array's date: the wall clock at start moved on by ``clock`` (a test clock moves it) and ``clock_offset``."""
+        wall, mono = self.clock_origin
+        return wall + timedelta(seconds=self.clock() - mono + self.clock_offset)
 
     def touch(self, kind, key):
         self.dirty.add((kind, key))
@@ -263,7 +270,7 @@ class ArrayState:
         if nbytes > cpg.size - cpg.used:
             raise Refused(v.RC_FAILED, 'not enough free space in CPG %s' % cpg_name)
 
-    def _require_free_name(self, name):
+    def require_free_name(self, name):
         if not name:
             raise Refused(v.RC_INVALID, 'a volume name is required')
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
@@ -336,7 +343,7 @@ class ArrayState:
 
     def create_volume(self, name, cpg_name, size, thin=True, snap=None):
         """Create a base volume; snap = (snap_cpg, snap_size, snap_percent) or None. Size is rounded up."""
-        self._require_free_name(name)
+        self.require_free_name(name)
         size = allocated_size(size)
         vol_id = self._new_volume_id()
         vol = Volume(id=vol_id, name=name, cpg=cpg_name, size=size, wwn=self.wwn(vol_id), thin=thin)
@@ -458,18 +465,22 @@ class ArrayState:
             self._remove_copy(self.copies[side.name])
             self._discard(side)
 
-    def create_snapshot(self, source, name, read_only=False, volume_id=None):
-        """A virtual copy (createsv): at once, Idle, WhenSynced = now (MX p70 Table 56)."""
+    @staticmethod
+    def require_snapshot_source(source):
         if source.kind == 'snapshot':
             raise Refused(v.RC_INVALID, 'volume %s is a virtual copy: make snapshots of its base volume' % source.name)
         if source.snap_cpg is None:
             raise Refused(v.RC_FAILED, 'volume %s has no snapshot space (SA/SD)' % source.name)
-        self._require_free_name(name)
+
+    def create_snapshot(self, source, name, read_only=False, volume_id=None, when=None):
+        """A virtual copy (createsv): at once, Idle, WhenSynced = now or ``when`` (MX p70 Table 56)."""
+        self.require_snapshot_source(source)
+        self.require_free_name(name)
         vol_id = self._new_volume_id(volume_id)
         vol = Volume(id=vol_id, name=name, cpg=source.snap_cpg, size=source.size, wwn=self.wwn(vol_id),
                      kind='snapshot', read_only=read_only, write_generation=source.write_generation, copy_of=source.name)
         self.add_volume(vol)
-        copy = Copy(source=source.name, target=name, copy_type=v.UNSYNC_ASSOC, sync_state=v.IDLE, when_synced=utcnow(),
+        copy = Copy(source=source.name, target=name, copy_type=v.UNSYNC_ASSOC, sync_state=v.IDLE, when_synced=when or self.now(),
                     percent=100, replica_type=v.AFTER_DELTA)
         self.add_copy(copy)
         return copy
@@ -574,11 +585,14 @@ class ArrayState:
             return None
         return self._new_job(method, 'resync', copy, v.EFFECT_UNKNOWN)
 
-    def restore(self, copy, method='ModifySynchronization'):
+    def require_restorable(self, copy):
         if not copy.is_snapshot:
             raise Refused(v.RC_INVALID, 'Restore applies only to a virtual copy')
         self._require_not_broken(copy)
         self._require_idle(copy)
+
+    def restore(self, copy, method='ModifySynchronization'):
+        self.require_restorable(copy)
         return self._new_job(method, 'restore', copy, v.EFFECT_UNKNOWN)
 
     def start_copy(self, copy):

@@ -21,6 +21,8 @@ ENTITY_CLASS = 'TPD_ReplicationEntity'                # M312 p133 Table 111: nev
 MEMBER_CLASS = 'TPD_MemberOfCollection'
 CAPABILITIES_CLASS = 'TPD_StorageCapabilities'
 SETTING_CLASS = 'TPD_StorageSetting'
+# Methods of TPD_ReplicationService that start local-copy jobs (the service owns the job: TPD_OwningJobElement).
+REPLICATION_SERVICE_JOB_METHODS = ('CreateElementReplica', 'ModifyReplicaSynchronization', 'TPD_ModifyGroupReplicaSynchronization')
 # Classes whose instances belong to the array: intrinsic writes are refused (M312 p48-60, MX p76).
 ARRAY_OWNED_CLASSES = (
     SYSTEM_CLASS, VOLUME_CLASS, CPG_CLASS, DSP_CLASS, CONFIG_SERVICE_CLASS, REPLICATION_SERVICE_CLASS, SYNC_CLASS,
