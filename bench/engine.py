@@ -28,6 +28,10 @@ their goals; asserts nothing.
    (goals <= 3 requests, <= 3 s), each with the engine's rule (inventory.copies_per_object) and with the bulk read
    forced, min and median of --trials, in-process (run_snapshot at 0 ms latency). Also: what pywbem alone needs to
    parse the volume read such a task cannot avoid (name -> path, docs/local-copies.md).
+7. Consistent snapshots of a volume set of --set-size (100) volumes, at 0 and 100 ms latency per request, in-process:
+   the create (goal: one method call for the set), the converged re-run (goal <= 3 reads), a refresh (max_age 0s:
+   every snapshot deleted, then one call), and the create and converged re-run with expire and retain set
+   (ModifyInstance per snapshot after the create; two reads more for the timers). Requests and wall time.
 """
 
 import argparse
@@ -90,8 +94,8 @@ def params(sim, **extra):
                 validate_certs=True, ca_path=sim.cert, namespace='root/tpd', timeout=60,
                 source=None, name=None, type='virtual', state='present', max_age=None, target_cpg=None, target_provisioning=None,
                 resyncable=None, restore_point=None, read_only=None,
-                update_space=False, copies=None, wait=True, wait_timeout=600, job_indications='never', listener_host=None,
-                parallel=4, copies_view='brief')
+                update_space=False, copies=None, volume_set=None, expire=None, retain=None, wait=True, wait_timeout=600,
+                job_indications='never', listener_host=None, parallel=4, copies_view='brief')
     base.update(extra)
     return base
 
@@ -453,6 +457,36 @@ def sized_reads(tmp, n_volumes, trials):
         row('parse floor of the volume read (pywbem alone, %.1f MiB): s' % floor[0], round(floor[1], 2), '-', 's')
 
 
+def group_snapshots(tmp, set_size):
+    members = ['cg%05d' % i for i in range(1, set_size + 1)]
+    seed = seed_file(tmp, 'cg', {'name': 'CG', 'generate': {'volumes': set_size, 'prefix': 'cg', 'size': '1GiB'}})
+    print('\n7. Consistent snapshots of a volume set of %d volumes (in-process)' % set_size, flush=True)
+    for latency in (0, 100):
+        with SimulatorProcess(os.path.join(tmp, 'cg%d' % latency), name='CG', seed=seed, latency_ms=latency) as sim:
+            runner.run_volume_set(Module(params(sim, name='cgset', state='present', members=members, purge_members=False)))
+            steps = (('create', {}, '1 method'), ('converged re-run', {}, '<= 3 reads, 0 methods'),
+                     ('refresh (max_age 0s)', {'max_age': '0s'}, '%d deletes + 1 method' % set_size),
+                     ('create with expire 7d, retain 24h', {'name': '{volume}.t', 'expire': '7d', 'retain': '24h'}, '1 method'),
+                     ('converged re-run with them', {'name': '{volume}.t', 'expire': '7d', 'retain': '24h'}, '<= 5 reads'))
+            for label, extra, goal in steps:
+                wanted = dict(dict(volume_set='cgset', name='{volume}.cg'), **extra)
+                run = functools.partial(runner.run_snapshot, Module(params(sim, **wanted)))
+                start = time.perf_counter()
+                result, requests = counted(sim, run)
+                wall = time.perf_counter() - start
+                methods = [r['method'] for r in requests if r['operation'] == 'InvokeMethod']
+                kinds = '%d methods (%s), %d reads, %d other' % (
+                    len(methods), ', '.join(sorted(set(methods))) or '-', sum(1 for r in requests if r['operation'] in READS),
+                    sum(1 for r in requests if r['operation'] not in READS and r['operation'] != 'InvokeMethod'))
+                assert result['volume_set']['consistent'], result
+                row('%d ms: %s: requests: %s' % (latency, label, kinds), len(requests), goal)
+                row('%d ms: %s: s' % (latency, label), round(wall, 2), '-', 's')
+
+
+READS = ('EnumerateInstances', 'EnumerateInstanceNames', 'GetInstance', 'References', 'Associators', 'ReferenceNames',
+         'AssociatorNames')
+
+
 def parse_floor(sim, classname, properties):
     """(MiB, seconds) pywbem needs to parse one captured EnumerateInstances response, the network and server aside."""
     from pywbem._tupleparse import TupleParser  # pylint: disable=import-outside-toplevel
@@ -496,7 +530,8 @@ def main():
     parser.add_argument('--loop', type=int, default=10)
     parser.add_argument('--trials', type=int, default=3)
     parser.add_argument('--big-volumes', type=int, default=10000)
-    parser.add_argument('--only', choices=['requests', 'detection', 'parallel', 'scale-out', 'sized-reads'])
+    parser.add_argument('--set-size', type=int, default=100)
+    parser.add_argument('--only', choices=['requests', 'detection', 'parallel', 'scale-out', 'sized-reads', 'group-snapshots'])
     args = parser.parse_args()
     for var in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
         os.environ.pop(var, None)
@@ -511,6 +546,8 @@ def main():
             scale_out(tmp, args.trials)
         if args.only in (None, 'sized-reads'):
             sized_reads(tmp, args.big_volumes, args.trials)
+        if args.only in (None, 'group-snapshots'):
+            group_snapshots(tmp, args.set_size)
     print('\n%-70s %12s   %s' % ('figure', 'value', 'goal'))
     for figure, value, goal, unit in ROWS:
         print('%-70s %12s %-2s  %s' % (figure, _fmt(value), unit, goal))

@@ -21,7 +21,7 @@ options:
     description: What to read. Defaults to everything.
     type: list
     elements: str
-    choices: [volumes, copies, rcopy_groups, jobs, system]
+    choices: [volumes, copies, volume_sets, rcopy_groups, jobs, system]
   query:
     description: A JMESPath expression applied to the gathered data; its value is returned as RV(query_result).
     type: str
@@ -74,6 +74,9 @@ copies:
       physical copies also carry C(resyncable). The resync snapshot the array keeps for a resyncable physical copy is
       listed as a virtual copy of the source.
     - C(when_synced) of a snapshot is the restore point O(smis.threepar.threepar_snapshot#module:restore_point) takes.
+    - Snapshots also carry C(expires) and C(retained_until) (ISO 8601, null when not set) and the seconds left until then,
+      C(expires_in) and C(retention_left) (see O(smis.threepar.threepar_snapshot#module:expire) and
+      O(smis.threepar.threepar_snapshot#module:retain)).
   returned: when O(gather) has V(copies)
   type: list
   elements: dict
@@ -93,6 +96,14 @@ system:
   returned: when O(gather) has V(system)
   type: dict
   sample: {"name": "3PAR-A", "system_name": "2FF70002AC01234", "serial_number": "1234", "operational_status": ["OK"]}
+volume_sets:
+  description:
+    - Volume sets (vvsets, C(TPD_ReplicationGroup)), sorted by name, each with its members sorted, as
+      M(smis.threepar.threepar_volume_set) returns its RV(smis.threepar.threepar_volume_set#module:volume_set).
+  returned: when O(gather) has V(volume_sets)
+  type: list
+  elements: dict
+  sample: [{"name": "db_set", "members": ["db01", "db02"]}]
 rcopy_groups:
   description:
     - Remote-copy groups as this array sees them, sorted by name, with decoded states, as

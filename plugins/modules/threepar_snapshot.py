@@ -16,14 +16,32 @@ description:
   - A copy the array is already creating, copying or restoring is waited for, never started again.
     A Broken copy is never resynchronised; the module says to delete and create it again.
   - O(copies) converges many copies in one task with the array read once.
+  - O(volume_set) converges consistent snapshots of a volume set, one snapshot per member, all at one point in time.
 author:
   - smis.threepar contributors (@smis-threepar)
 options:
   source:
-    description: The volume the copy is taken from. Required unless every entry of O(copies) names it.
+    description: The volume the copy is taken from. Required unless every entry of O(copies) names it, or O(volume_set) is given.
     type: str
   name:
-    description: Name of the copy (its target volume). Required unless O(copies) is given.
+    description:
+      - Name of the copy (its target volume). Required unless O(copies) is given.
+      - With O(volume_set), a pattern holding C({volume}), which becomes each member's name, such as V({volume}.nightly).
+    type: str
+  volume_set:
+    description:
+      - A volume set (M(smis.threepar.threepar_volume_set)) whose members get one snapshot each, named by O(name), all at one
+        point in time (C(TPD_CreateConsistentReplicaList), the CLI's C(creategroupsv)), a consistent image of an application
+        whose data and logs are on several volumes. Not with O(source) or O(copies); snapshots only.
+      - V(state=present) makes them when a member has none, and makes them all again, together, when one is older than
+        O(max_age), or when they do not share one point in time. The array offers no resync of a set of snapshots, so a
+        refresh deletes the set's snapshots and makes new ones in one call. A member added to the set gets its snapshot
+        with the next run, when the whole set is made again (never one of its own at another time).
+      - V(state=restored) promotes every member's snapshot while it still holds O(restore_point) (the one point in time of the
+        set); it is refused, with nothing changed, when a member has no snapshot. A run after a restore that stopped half way
+        promotes the rest.
+      - V(state=absent) deletes the snapshots of every member.
+      - The snapshots of a volume removed from the set are left alone; delete them with O(name) and O(source).
     type: str
   type:
     description:
@@ -52,6 +70,23 @@ options:
     description:
       - With O(state=present), refresh the copy (Resync) when its point in time (C(WhenSynced)) is older than this,
         such as V(30m), V(24h), V(7d). A physical copy must be resyncable.
+    type: str
+  expire:
+    description:
+      - Snapshots only. How long after its point in time (C(when_synced)) the array removes the snapshot by itself, such as
+        V(7d) or V(36h), as its C(ExpirationTime), set with C(ModifyInstance) once the snapshot exists. A refreshed snapshot
+        counts from its new point in time.
+      - The array counts whole hours (V(90m) is V(2h)); a snapshot is converged when its expiration is within an hour of
+        the asked one. Omitted, the expiration is left as it is.
+    type: str
+  retain:
+    description:
+      - Snapshots only. How long after its point in time the array refuses to delete the snapshot (its C(RetentionTime),
+        the CLI's C(-retain)), 1 hour to 43,800 hours. It needs the HP 3PAR Virtual Lock licence; an array without it refuses.
+      - The array cannot remove or reduce a retention once set. So a shorter O(retain) than the snapshot's is an error,
+        and so is a delete (O(state=absent), or the refresh of O(max_age)) of a snapshot still retained; both change nothing.
+        With O(max_age), O(retain) must not be longer than O(max_age), and with O(expire) not longer than O(expire).
+      - Not above the array's maximum (C(VVRetentionTimeMax), 14 days unless set otherwise with C(setsys)); the array refuses more.
     type: str
   target_cpg:
     description: CPG of the target volume of a physical copy. Defaults to the CPG of the source.
@@ -131,6 +166,12 @@ options:
       restore_point:
         description: See O(restore_point).
         type: str
+      expire:
+        description: See O(expire).
+        type: str
+      retain:
+        description: See O(retain).
+        type: str
       read_only:
         description: See O(read_only).
         type: bool
@@ -149,11 +190,11 @@ options:
     default: 600
   copies_view:
     description:
-      - What RV(copies) holds of each copy of a task with O(copies).
+      - What RV(copies) holds of each copy of a task with O(copies) or O(volume_set).
       - V(brief) gives what a playbook needs to go on (C(name), C(source), C(type), C(sync_state), C(changed)); the result of a
         1,000-copy task stays small and quick to handle on the controller.
       - V(full) gives every copy as described for RV(copy) (its states, point in time, space).
-      - A task without O(copies) always returns the full view, in RV(copy) and RV(copies).
+      - A task with neither always returns the full view, in RV(copy) and RV(copies).
     type: str
     choices: [brief, full]
     default: brief
@@ -212,6 +253,17 @@ EXAMPLES = r'''
     type: physical
     state: detached
 
+- name: The volumes of the database in one set
+  smis.threepar.threepar_volume_set:
+    name: db_vols
+    members: [db01, db02]
+
+- name: Consistent nightly snapshots of them (one point in time for both), made again together when older than a day
+  smis.threepar.threepar_snapshot:
+    volume_set: db_vols
+    name: "{volume}.nightly"
+    max_age: 24h
+
 - name: Many copies in one task, the array read once, and the space the snapshots use recounted
   smis.threepar.threepar_snapshot:
     max_age: 12h
@@ -230,7 +282,8 @@ changed:
 actions:
   description:
     - The ordered steps taken (in check mode, the plan). Each C(operation) is one of V(create_virtual_copy), V(create_target_volume),
-      V(create_physical_copy), V(resync_copy), V(restore_copy), V(detach_copy), V(stop_copy), V(wait_for_copy), V(delete_copy) or
+      V(create_physical_copy), V(resync_copy), V(restore_copy), V(detach_copy), V(stop_copy), V(wait_for_copy), V(delete_copy),
+      V(create_consistent_snapshots) (O(volume_set)), V(set_snapshot_timers) (O(expire), O(retain); method C(ModifyInstance)) or
       V(recount_snapshot_space). A V(wait_for_copy) step has no method.
     - Steps that started a job also carry C(job_id) and C(job_state).
   returned: always
@@ -304,6 +357,18 @@ copy:
     space_used:
       description: Bytes the snapshot uses in its source's snapshot space, as recounted by O(update_space).
       type: int
+    expires:
+      description: A snapshot's expiration (ISO 8601), null when it has none. Returned when the task reads the timers (O(expire), O(retain), or a delete).
+      type: str
+    expires_in:
+      description: Seconds until then.
+      type: int
+    retained_until:
+      description: The end of a snapshot's retention (ISO 8601), null when it has none; it cannot be deleted before.
+      type: str
+    retention_left:
+      description: Seconds until then.
+      type: int
     restore_point:
       description: With O(state=restored), the restore point of the task.
       type: str
@@ -312,12 +377,30 @@ copy:
       type: str
 copies:
   description:
-    - Every copy of the task, in the order given.
-    - With O(copies) and O(copies_view=brief) (the default), each has C(name), C(source), C(type), C(sync_state) (null
+    - Every copy of the task, in the order given (with O(volume_set), sorted by member).
+    - With O(copies) or O(volume_set), and O(copies_view=brief) (the default), each has C(name), C(source), C(type), C(sync_state) (null
       when the copy does not exist) and C(changed) (whether this task changed it); otherwise each is as described for RV(copy).
   returned: always
   type: list
   elements: dict
+volume_set:
+  description: With O(volume_set), the set and the point in time its snapshots share.
+  returned: when O(volume_set) is given
+  type: dict
+  contains:
+    name:
+      description: The volume set.
+      type: str
+    members:
+      description: Its members, sorted.
+      type: list
+      elements: str
+    consistent:
+      description: Whether every member has its snapshot and all hold one point in time.
+      type: bool
+    point_in_time:
+      description: That point in time (the snapshots' C(when_synced), ISO 8601); null when not consistent.
+      type: str
 jobs:
   description: Ids of the jobs left running with O(wait=false).
   returned: always
@@ -348,6 +431,7 @@ def main():
     argument_spec = dict(
         source=dict(type='str'),
         name=dict(type='str'),
+        volume_set=dict(type='str'),
         type=dict(type='str', default='virtual', choices=['virtual', 'physical']),
         state=dict(type='str', default='present', choices=STATES),
         max_age=dict(type='str'),
@@ -357,6 +441,8 @@ def main():
         restore_point=dict(type='str'),
         read_only=dict(type='bool'),
         update_space=dict(type='bool', default=False),
+        expire=dict(type='str'),
+        retain=dict(type='str'),
         copies=dict(type='list', elements='dict', options=dict(
             source=dict(type='str'),
             name=dict(type='str', required=True),
@@ -369,6 +455,8 @@ def main():
             restore_point=dict(type='str'),
             read_only=dict(type='bool'),
             update_space=dict(type='bool'),
+            expire=dict(type='str'),
+            retain=dict(type='str'),
         )),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
@@ -376,7 +464,8 @@ def main():
         copies_view=dict(type='str', default='brief', choices=['brief', 'full']),
     )
     argument_spec.update(job_indication_argument_spec())
-    run_module(argument_spec, run_snapshot, mutually_exclusive=[('name', 'copies')], required_one_of=[('name', 'copies')])
+    run_module(argument_spec, run_snapshot, mutually_exclusive=[('name', 'copies'), ('volume_set', 'copies'), ('volume_set', 'source')],
+               required_one_of=[('name', 'copies')])
 
 
 if __name__ == '__main__':

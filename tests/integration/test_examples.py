@@ -55,9 +55,10 @@ FIRST = {
     'threepar_info': [[], [], []],
     'threepar_snapshot': [
         ['create_virtual_copy'], ['create_target_volume', 'create_physical_copy'], ['restore_copy'],
-        ['create_target_volume', 'create_physical_copy'],
+        ['create_target_volume', 'create_physical_copy'], ['create_volume_set'], ['create_consistent_snapshots'],
         ['create_virtual_copy', 'create_virtual_copy', 'delete_copy', 'recount_snapshot_space']],
     'threepar_volume': [['create_volume'], ['grow_volume'], ['delete_volume']],
+    'threepar_volume_set': [['create_volume_set'], ['add_set_members'], ['delete_volume_set']],
     'threepar_rcopy_group': [
         ['create', 'create_replica', 'start'], ['stop', 'set_mode', 'remove_member', 'start'], ['stop', 'failover'],
         ['recover'], ['restore'], ['stop', 'reverse', 'start'], ['stop', 'delete']],
@@ -67,7 +68,7 @@ FIRST = {
 # threepar_snapshot's nightly snapshot is younger than max_age, the clone exists, the restore guard keeps the promoted
 # snapshot from being promoted again, the one-shot copy is an independent volume, web01-snap is gone (the recount of
 # snapshot space runs again but changes nothing).
-STARTS_OVER = {'threepar_volume', 'threepar_rcopy_group'}
+STARTS_OVER = {'threepar_volume', 'threepar_volume_set', 'threepar_rcopy_group'}
 # The values of the play variables the examples document (the inventory's, in real life).
 VARIABLES = {'vault_3par_password': PASSWORD, 'threepar_host': '127.0.0.1', 'array_a': '127.0.0.1',
              'array_b': '127.0.0.1'}

@@ -24,6 +24,12 @@ DETACH_COPY = 'detach_copy'
 STOP_COPY = 'stop_copy'
 WAIT_FOR_COPY = 'wait_for_copy'
 DELETE_COPY = 'delete_copy'
+CREATE_CONSISTENT_SNAPSHOTS = 'create_consistent_snapshots'
+SET_SNAPSHOT_TIMERS = 'set_snapshot_timers'
+CREATE_VOLUME_SET = 'create_volume_set'
+ADD_SET_MEMBERS = 'add_set_members'
+REMOVE_SET_MEMBERS = 'remove_set_members'
+DELETE_VOLUME_SET = 'delete_volume_set'
 # The recount of snapshot space (updatesnapspace) invokes a method but changes no data and no configuration.
 RECOUNT = 'recount_snapshot_space'
 # Notes of steps whose end state another party reached since the read (e.g. another run): they changed nothing.

@@ -9,16 +9,18 @@ __metaclass__ = type
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import snapshot_timers
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
     ALREADY_GONE, ALREADY_GROWN, CREATE_PHYSICAL_COPY, CREATE_VIRTUAL_COPY, DELETE_COPY, DELETE_VOLUME, GROW_VOLUME, RECOUNT, RESTORE_COPY,
-    RESYNC_COPY, verb_and_object)
+    RESYNC_COPY, SET_SNAPSHOT_TIMERS, verb_and_object)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import (
     CopyBroken, InUse, InvalidRequest, JobFailed, MethodFailed, NotFound, ThreeparError, Unsupported)
 
 try:
-    from pywbem import CIMInstance, CIMInstanceName, Uint16, Uint64
+    from pywbem import CIMDateTime, CIMInstance, CIMInstanceName, Uint16, Uint64
 except ImportError:
     pass    # client.HAS_PYWBEM tells the module; nothing here runs without it
 
@@ -39,8 +41,12 @@ RETURN_CODE_REASONS = {
 }
 STORAGE_CAPABILITIES = 'TPD_StorageCapabilities'
 # Steps that may go to the array side by side (``parallel``): one method on one snapshot, answered at once (no job):
-# its creation, and its delete or resync (a refresh) when the planner marks the target ``virtual``.
-SNAPSHOT_OPERATIONS = frozenset([DELETE_COPY, RESYNC_COPY])
+# its creation, and its delete, resync (a refresh) or timers when the planner marks the target ``virtual``.
+SNAPSHOT_OPERATIONS = frozenset([DELETE_COPY, RESYNC_COPY, SET_SNAPSHOT_TIMERS])
+# Methods of TPD_ReplicationService (volume sets and their consistent snapshots); the others are of
+# TPD_StorageConfigurationService.
+REPLICATION_SERVICE_METHODS = frozenset([model.RS_CREATE_GROUP, model.RS_ADD_MEMBERS, model.RS_REMOVE_MEMBERS, model.RS_DELETE_GROUP,
+                                         model.RS_CREATE_CONSISTENT_LIST])
 
 
 class Executor:
@@ -142,9 +148,11 @@ class Executor:
     def _perform(self, action, record):
         if action.method is None:
             return self._wait_for_copy(action)
+        if action.operation == SET_SNAPSHOT_TIMERS:
+            return self._set_timers(action)
         params = getattr(self, '_params_' + action.method)(action)
         verb, thing = verb_and_object(action.operation)
-        what = '%s %s' % (thing, action.target)
+        what = action.args.get('object') or '%s %s' % (thing, action.target)
         try:
             rc, out = self._invoke(action.method, params, verb, what)
         except NotFound:
@@ -167,6 +175,25 @@ class Executor:
             self._undo_target_volume(action, error)
             raise error
         self._remember_target(action, out)
+        return None
+
+    def _set_timers(self, action):
+        """ExpirationTime / RetentionTime of a snapshot's TPD_VolumeSetting (absolute times, M311 Table 38): from its
+        point in time, or, for a snapshot this run made, from now."""
+        args = action.args
+        change = args.get('change')
+        if change is None:
+            now = datetime.now(timezone.utc)
+            change = dict((key, now + timedelta(seconds=args[key])) for key in ('expire', 'retain') if args[key] is not None)
+        what = 'the expiration and retention of snapshot %s' % action.target
+        path = self.inventory.timer_setting_path(action.target, self._created)
+        if path is None:
+            raise NotFound('set', what, 'the array shows no %s for it' % snapshot_timers.VOLUME_SETTING,
+                           'The snapshot exists without them; set them with the 3PAR CLI (setvv -exp / -retain).')
+        props = dict((name, CIMDateTime(change[key])) for key, name in (('expire', 'ExpirationTime'), ('retain', 'RetentionTime'))
+                     if key in change)
+        client = getattr(self._local, 'client', None) or self.client
+        client.modify_instance(CIMInstance(snapshot_timers.VOLUME_SETTING, properties=props, path=path), sorted(props), what)
         return None
 
     def _grown_meanwhile(self, action):
@@ -195,6 +222,8 @@ class Executor:
 
     def _invoke(self, method, params, verb, what):
         client = getattr(self._local, 'client', None) or self.client
+        if method in REPLICATION_SERVICE_METHODS:
+            return client.invoke(method, self.inventory.replication_service_path(), params, verb, what)
         try:
             return client.invoke(method, self.inventory.service_path(), params, verb, what)
         except NotFound:
@@ -215,6 +244,10 @@ class Executor:
 
     def _remember_target(self, action, out):
         """The path of a volume this run created, for the steps after it (detach, ...): no re-read needed."""
+        if action.method == model.RS_CREATE_CONSISTENT_LIST:
+            # The snapshots, in the order of their sources (M312 Table 95).
+            self._created.update(zip(action.args['names'], out.get('TargetElements') or []))
+            return
         out_name = {model.CREATE_REPLICA: 'TargetElement', model.CREATE_OR_MODIFY: 'TheElement'}.get(action.method)
         if out_name and out.get(out_name) is not None:
             self._created[action.target] = out[out_name]
@@ -373,6 +406,27 @@ class Executor:
 
     def _params_UpdateDeltaSnapshotSpace(self, action):  # pylint: disable=invalid-name
         return [('SnapshotVolume', [self._volume_path(name) for name in action.args['names']])]
+
+    def _params_TPD_CreateConsistentReplicaList(self, action):  # pylint: disable=invalid-name
+        # Snapshots (SyncType Snapshot, Mode Synchronous), one target name per source: creategroupsv (M312 Table 95).
+        return [('SyncType', Uint16(model.SYNC_TYPE_SNAPSHOT)), ('Mode', Uint16(model.MODE_SYNCHRONOUS)),
+                ('SourceElements', [self._volume_path(n) for n in action.args['sources']]), ('TargetNames', list(action.args['names']))]
+
+    # Volume sets (M312 p105-107): the persistence flags are the only values the provider takes (it refuses others).
+    def _params_CreateGroup(self, action):  # pylint: disable=invalid-name
+        return [('GroupName', action.target), ('Members', [self._volume_path(n) for n in action.args['members']]),
+                ('Persistent', True), ('DeleteOnEmptyElement', False), ('DeleteOnUnassociated', False)]
+
+    def _params_AddMembers(self, action):  # pylint: disable=invalid-name
+        return [('Members', [self._volume_path(n) for n in action.args['members']]), ('ReplicationGroup', action.args['set'])]
+
+    def _params_RemoveMembers(self, action):  # pylint: disable=invalid-name
+        return [('Members', [self._volume_path(n) for n in action.args['members']]), ('DeleteOnEmptyElement', False),
+                ('ReplicationGroup', action.args['set'])]
+
+    def _params_DeleteGroup(self, action):  # pylint: disable=invalid-name
+        # RemoveElements true: a set with members goes too (its volumes stay; only the set is deleted).
+        return [('ReplicationGroup', action.args['set']), ('RemoveElements', True)]
 
 
 def follow_job(executor, job_path, verb, what, timeout, failure_hint, **error_details):

@@ -9,8 +9,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import snapshot_timers
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
-    CREATE_PHYSICAL_COPY, CREATE_TARGET_VOLUME, CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY)
+    CREATE_CONSISTENT_SNAPSHOTS, CREATE_PHYSICAL_COPY, CREATE_TARGET_VOLUME, CREATE_VIRTUAL_COPY, DELETE_COPY, RECOUNT, RESTORE_COPY, RESYNC_COPY)
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import MethodFailed, ThreeparError
 
 VOLUME_PROPERTIES = ['DeviceID', 'ElementName', 'Name', 'BlockSize', 'NumberOfBlocks', 'ThinlyProvisioned',
@@ -40,7 +41,7 @@ CONFIG_SERVICE_NAME = 'StorageConfigurationService'
 PER_OBJECT_COPIES = 125
 
 # Reads in dependency order: copies and allocations name volumes by reference.
-ORDER = ('volumes', 'copies', 'allocations', 'snap_spaces', 'pools')
+ORDER = ('volumes', 'copies', 'allocations', 'snap_spaces', 'pools', 'timers')
 
 
 def _key(path, name):
@@ -90,12 +91,13 @@ class Inventory:
         self._volume_by_id = {}
         self._service = None
         self._service_derived = False
+        self._replication_service = None
         self._copies_scope = None     # (sources, targets) of read_copies_of; None: the bulk read
         self.volume_properties = volume_properties or VOLUME_PROPERTIES
 
     def read(self, *what):
         wanted = set(what)
-        if wanted & {'copies', 'allocations'}:
+        if wanted & {'copies', 'allocations', 'timers'}:
             wanted.add('volumes')
         for name in ORDER:
             if name in wanted and name not in self._done:
@@ -107,7 +109,7 @@ class Inventory:
         """Read again after changes (to report the resulting objects); references need fresh volumes."""
         stale = set(what)
         if 'volumes' in stale:
-            stale |= {'copies', 'allocations'} & self._done
+            stale |= {'copies', 'allocations', 'timers'} & self._done
         self._done -= stale
         return self.read(*stale)
 
@@ -242,6 +244,23 @@ class Inventory:
             volume.operational_status = [int(s) for s in inst.get('OperationalStatus') or []]
         return self.state
 
+    def _read_timers(self, created=None):
+        """Expiration and retention of the snapshots (snapshot_timers: two enumerations). ``created``: name -> path of
+        volumes made since the volumes were read."""
+        names = dict((v.device_id, v.name) for v in self.state.volumes.values())
+        names.update((_key(path, 'DeviceID'), name) for name, path in (created or {}).items())
+        self.state.timers = snapshot_timers.read_timers(self.client, names)
+
+    def timer_setting_path(self, name, created):
+        """The TPD_VolumeSetting of snapshot ``name``; the settings are read again (once per snapshot made since they
+        were read) when it is not known."""
+        timers = (self.state.timers or {}).get(name)
+        if timers is None:
+            self._read_timers(created)
+            self._done.add('timers')
+            timers = self.state.timers.get(name)
+        return timers.path if timers is not None else None
+
     def _read_snap_spaces(self):
         spaces = {}
         for inst in self.client.enumerate(model.DELTA_POOL, SNAP_SPACE_PROPERTIES, 'snapshot spaces'):
@@ -275,12 +294,17 @@ class Inventory:
                 if gone is not None:
                     self._volume_by_id.pop(gone.device_id, None)
             elif action.operation in (CREATE_VIRTUAL_COPY, CREATE_TARGET_VOLUME):
-                path = created[action.target]
-                source = action.args.get('source')    # a snapshot's; a physical copy's target is a base volume
-                volume = model.Volume(name=action.target, device_id=_key(path, 'DeviceID'), copy_of=source, path=path)
-                volumes[volume.name] = volume
-                self._volume_by_id[volume.device_id] = volume
+                # a snapshot's source; a physical copy's target is a base volume
+                self._add_created(action.target, created[action.target], action.args.get('source'))
+            elif action.operation == CREATE_CONSISTENT_SNAPSHOTS:
+                for name, source in zip(action.args['names'], action.args['sources']):
+                    self._add_created(name, created[name], source)
         return self.refresh('copies')
+
+    def _add_created(self, name, path, copy_of):
+        volume = model.Volume(name=name, device_id=_key(path, 'DeviceID'), copy_of=copy_of, path=path)
+        self.state.volumes[name] = volume
+        self._volume_by_id[volume.device_id] = volume
 
     @staticmethod
     def _derivable(action, created):
@@ -291,6 +315,8 @@ class Inventory:
             return True
         if action.operation in (CREATE_VIRTUAL_COPY, CREATE_TARGET_VOLUME):
             return action.target in created
+        if action.operation == CREATE_CONSISTENT_SNAPSHOTS:
+            return all(name in created for name in action.args['names'])
         if action.operation == CREATE_PHYSICAL_COPY:
             return action.target in created and action.args.get('copy_type') == model.COPY_TYPE_UNSYNC_ASSOC
         return False
@@ -305,6 +331,13 @@ class Inventory:
                 return derived
             self._service = self.lookup_service_path()
         return self._service
+
+    def replication_service_path(self):
+        """The TPD_ReplicationService (volume sets, consistent snapshots, remote copy), looked up once."""
+        if self._replication_service is None:
+            self._replication_service = self.client.service_path(model.REPLICATION_SERVICE, 'the replication service',
+                                                                 'Replication Services')
+        return self._replication_service
 
     def service_was_derived(self):
         return self._service is not None and self._service_derived

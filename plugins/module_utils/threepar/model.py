@@ -57,6 +57,10 @@ RS_CREATE_GROUP_REPLICA = 'CreateGroupReplica'
 RS_ADD_MEMBERS = 'AddMembers'
 RS_REMOVE_MEMBERS = 'RemoveMembers'
 RS_DELETE_GROUP = 'DeleteGroup'
+# creategroupsv: snapshots of a list of volumes at one point in time (M312 p111-112 Table 95).
+RS_CREATE_CONSISTENT_LIST = 'TPD_CreateConsistentReplicaList'
+SYNC_TYPE_SNAPSHOT = 7    # CIM_ReplicationService SyncType
+MODE_SYNCHRONOUS = 2
 RS_GET_SUPPORTED = 'GetSupportedOperations'
 REPLICATION_SERVICE_CAPABILITIES = 'TPD_ReplicationServiceCapabilities'
 # CIM_ReplicationServiceCapabilities ReplicationType of a remote-copy group by its 3PAR mode.
@@ -391,6 +395,7 @@ class ArrayState:
     copies: Optional[List[Copy]] = None
     pools: Optional[Dict[str, Pool]] = None
     snap_spaces: Optional[Dict[str, SnapSpace]] = None
+    timers: Optional[Dict[str, object]] = None     # snapshot name -> snapshot_timers.Timers (expiration, retention)
 
     def _index(self):
         """{target: copy} and {source: [copies]}, built once per copies list (a plan of N copies is O(N), not O(N^2))."""

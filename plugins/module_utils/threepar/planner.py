@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import snapshot_timers
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
     CREATE_PHYSICAL_COPY, CREATE_TARGET_VOLUME, CREATE_VIRTUAL_COPY, CREATE_VOLUME, DELETE_COPY, DELETE_VOLUME, DETACH_COPY, GROW_VOLUME,
     RECOUNT, RESTORE_COPY, RESYNC_COPY, SET_SNAPSHOT_SPACE, STOP_COPY, WAIT_FOR_COPY, Action, Plan, verb_and_object)
@@ -183,7 +184,7 @@ def _delete_volume(volume, force, state):
             continue
         if copy.kind == 'physical' and copy.sync_state in model.SYNC_STATES_IN_TRANSIT:
             actions.append(_modify(copy, model.OP_STOP_COPY, STOP_COPY))
-        actions.append(_delete_copy(copy))
+        actions.append(delete_copy(copy))
     actions.append(Action(DELETE_VOLUME, name, RETURN_TO_POOL, {'name': name}))
     return actions
 
@@ -220,7 +221,7 @@ def check_supported(actions, supported):
                               'Nothing was changed; make the copy with the 3PAR CLI (createsv, createvvcopy).')
 
 
-def _delete_copy(copy):
+def delete_copy(copy):
     """``virtual``: the target is a snapshot (its delete may go beside others, executor.segments)."""
     return Action(DELETE_COPY, copy.target, RETURN_TO_POOL, {'name': copy.target, 'virtual': copy.kind == 'virtual'})
 
@@ -249,7 +250,7 @@ def validate_copy(want):
                 raise InvalidRequest('converge', _obj(want), '%s applies to physical copies only (a snapshot lives in '
                                      "its source's snapshot space)" % option, 'Remove %s.' % option)
     else:
-        for option in ('read_only', 'restore_point'):
+        for option in ('read_only', 'restore_point', 'expire', 'retain'):
             if want.get(option) is not None:
                 raise InvalidRequest('converge', _obj(want), '%s applies to virtual copies only' % option, 'Remove %s.' % option)
         if want.get('update_space'):
@@ -314,12 +315,12 @@ def plan_copies(wants, state, now):
     if recount:
         # After everything else: the recount sees the snapshots this task created or refreshed.
         actions.append(Action(RECOUNT, ', '.join(recount), UPDATE_SPACE, {'names': recount}))
-    before = dict((w['name'], copy_diff_view(copy_view(state, w))) for w in wants)
+    before = dict((w['name'], copy_diff_view(copy_view(state, w, now))) for w in wants)
     after = dict((w['name'], _copy_after(w, before[w['name']], actions)) for w in wants)
     return Plan(actions, before, after)
 
 
-def copy_view(state, want):
+def copy_view(state, want, now=None):
     """The copy a task names, as the module reports it ({} when there is none)."""
     copy = state.copy_to(want['name'])
     volume = state.volumes.get(want['name'])
@@ -333,12 +334,14 @@ def copy_view(state, want):
         return {}
     if want['state'] == 'restored' and copy is not None:
         view['restore_point'] = want['restore_point'][0].isoformat()
+    if state.timers is not None and copy is not None and copy.kind == 'virtual':
+        view.update(snapshot_timers.view(state.timers.get(want['name']), now))
     return view
 
 
 def copy_diff_view(view):
     """What --diff shows of a copy_view."""
-    keys = ('source', 'name', 'type', 'resyncable', 'sync_state', 'when_synced', 'read_only', 'detached')
+    keys = ('source', 'name', 'type', 'resyncable', 'sync_state', 'when_synced', 'read_only', 'detached', 'expires', 'retained_until')
     return dict((k, view[k]) for k in keys if k in view)
 
 
@@ -474,7 +477,7 @@ def _plan_without_association(want, state):
 
 def _plan_broken(want, copy):
     if want['state'] == 'absent':
-        return [_delete_copy(copy)]
+        return [delete_copy(copy)]
     if want['state'] == 'halted':
         return []    # a copy that failed is not copying: nothing to halt
     raise CopyBroken('converge', _obj(want), 'it is Broken (a create, resync, copy or restore failed) and the array refuses to resync it',
@@ -489,8 +492,8 @@ def _plan_in_transit(want, copy):
         return [_wait(copy)] if restoring else [_modify(copy, model.OP_STOP_COPY, STOP_COPY)]
     if state == 'absent':
         if copy.kind == 'physical' and not restoring:
-            return [_modify(copy, model.OP_STOP_COPY, STOP_COPY), _delete_copy(copy)]
-        return [_wait(copy), _delete_copy(copy)]
+            return [_modify(copy, model.OP_STOP_COPY, STOP_COPY), delete_copy(copy)]
+        return [_wait(copy), delete_copy(copy)]
     if state == 'restored':
         # A promote under way is the one asked for, or another run's: never promote twice.
         return [_wait(copy)]
@@ -515,7 +518,7 @@ def _plan_settled(want, copy, now):
     """Idle (snapshot), Frozen (physical copy), Synchronized (accepted as settled)."""
     state = want['state']
     if state == 'absent':
-        return [_delete_copy(copy)]
+        return [delete_copy(copy)]
     if state == 'restored':
         return [_modify(copy, model.OP_RESTORE, RESTORE_COPY)] if restore_is_due(want, copy) else []
     if state == 'detached':

@@ -121,7 +121,6 @@ class RcopyInventory(Inventory):
         self.extra = {}             # group name -> {when_synced, sync_period, remote_names}
         self.unnamed = {}           # group name -> local volumes whose remote volume nobody named
         self._pairs = None
-        self._replication_service = None
 
     # ------------------------------------------------------------ groups
 
@@ -256,12 +255,6 @@ class RcopyInventory(Inventory):
         group.members = tuple(sorted(members, key=lambda p: p.volume))
 
     # ------------------------------------------------------------ for the executor
-
-    def replication_service_path(self):
-        if self._replication_service is None:
-            self._replication_service = self.client.service_path(model.REPLICATION_SERVICE, 'the replication service',
-                                                                 'Replication Services')
-        return self._replication_service
 
     def volume_path(self, name):
         """A local volume by name (reads the volumes once, only when members are created or added)."""

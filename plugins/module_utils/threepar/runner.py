@@ -17,7 +17,10 @@ except ImportError:
 
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import group_snapshots
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import indications
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import snapshot_timers
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import volume_sets
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import changes
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.cleanup import Cleanup
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.client import Client
@@ -31,7 +34,7 @@ from ansible_collections.smis.threepar.plugins.module_utils.threepar.waiter impo
 
 VOLUME_WAIT_TIMEOUT = 600
 COPY_KEYS = ('source', 'name', 'type', 'state', 'max_age', 'target_cpg', 'target_provisioning', 'resyncable', 'read_only',
-             'restore_point', 'update_space')
+             'restore_point', 'update_space', 'expire', 'retain')
 
 
 def _parse(parser, value, option, obj):
@@ -130,8 +133,10 @@ def copy_wants(params):
             if not want[key]:
                 raise InvalidRequest('read', 'copy %s' % (want['name'] or '(unnamed)'), '%s is not given' % key,
                                      'Set %s on each entry of copies, or at the top level.' % key)
-        want['max_age'] = _parse(model.parse_duration, want['max_age'], 'max_age', 'copy %s' % want['name'])
-        want['restore_point'] = _parse(model.parse_point_in_time, want['restore_point'], 'restore_point', 'copy %s' % want['name'])
+        for key, parser in (('max_age', model.parse_duration), ('restore_point', model.parse_point_in_time),
+                            ('expire', model.parse_duration), ('retain', model.parse_duration)):
+            want[key] = _parse(parser, want[key], key, 'copy %s' % want['name'])
+        snapshot_timers.validate(want, 'copy %s' % want['name'])
         wants.append(want)
     return wants
 
@@ -197,56 +202,145 @@ def _read_copies_for(inventory, wants):
     return inventory.read('copies')
 
 
-def run_snapshot(module, conn=None):
-    params = module.params
+def _parallel(params):
     parallel = params.get('parallel', 1)
     if parallel is None or not 1 <= parallel <= MAX_PARALLEL:
         raise InvalidRequest('read', 'parallel', '%s is not between 1 and %d' % (parallel, MAX_PARALLEL),
                              'Set parallel to a small number of connections (default 4; 1 sends one call after another).')
+    return parallel
+
+
+def run_snapshot(module, conn=None):
+    params = module.params
+    if params.get('volume_set'):
+        return run_group_snapshot(module, conn)
+    parallel = _parallel(params)
     wants = copy_wants(params)
     for want in wants:
         planner.validate_copy(want)
     client = Client(params, conn)
     inventory = Inventory(client, COPY_VOLUME_PROPERTIES)
-    state = _read_copies_for(inventory, wants)
-    state = inventory.read(*planner.copy_reads(wants, state))
-    state = inventory.read_details(planner.copy_detail_reads(wants, state))
-    plan = planner.plan_copies(wants, state, datetime.now(timezone.utc))
-    actions = plan.actions
-    gate_warnings = _check_copy_capabilities(inventory, actions, module.check_mode)
-    state_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
-    views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
-    done, jobs_left, warnings, created, cleanup = _perform(module, client, inventory, actions, params['wait'], params['wait_timeout'],
-                                                           parallel)
-    warnings = gate_warnings + list(warnings)
-    if module.check_mode or not actions:
-        after = plan.after
-    else:
-        try:
-            # One read for all the changes where the methods' answers tell the rest (inventory.after_copy_changes).
-            state = inventory.after_copy_changes(_performed(actions, done), created)
-            if any(step['operation'] == planner.RECOUNT for step in done):
-                state = inventory.refresh('allocations')    # the space the recount found (SpaceConsumed)
-        finally:
-            warnings += cleanup.join()
-        views = dict((w['name'], planner.copy_view(state, w)) for w in wants)
-        after = dict((n, planner.copy_diff_view(v)) for n, v in views.items())
-    before = plan.before
-    for want, reason in _restores_not_due(wants, state_before, actions):
+    run = _converge_copies(module, inventory, wants, parallel, lambda state, now: planner.plan_copies(wants, state, now),
+                           details=True)
+    views, done, before, after = run['views'], run['done'], run['plan'].before, run['after']
+    for want, reason in _restores_not_due(wants, run['before'], run['plan'].actions):
         views[want['name']] = dict(views[want['name']], restore=reason)
-    result = {'copies': [views[w['name']] for w in wants], 'jobs': jobs_left}
+    result = {'copies': [views[w['name']] for w in wants], 'jobs': run['jobs_left']}
     if params.get('copies') and params.get('copies_view', 'full') == 'brief':
         result['copies'] = [_brief_copy(views[w['name']], w, done) for w in wants]
     if not params.get('copies'):
         name = wants[0]['name']
         result['copy'] = views[name]
         before, after = before[name], after[name]
-    return _finish(module, result, done, before, after, warnings)
+    return _finish(module, result, done, before, after, run['warnings'])
+
+
+def run_group_snapshot(module, conn=None):
+    """threepar_snapshot with volume_set: the consistent snapshots of a set (group_snapshots)."""
+    params = module.params
+    parallel = _parallel(params)
+    want = dict((k, params.get(k)) for k in COPY_KEYS + ('volume_set', 'copies'))
+    group_snapshots.validate_group_want(want)
+    what = 'the snapshots of volume set %s' % want['volume_set']
+    for key, parser in (('max_age', model.parse_duration), ('restore_point', model.parse_point_in_time),
+                        ('expire', model.parse_duration), ('retain', model.parse_duration)):
+        want[key] = _parse(parser, want[key], key, what)
+    snapshot_timers.validate(want, what)
+    client = Client(params, conn)
+    vvset = volume_sets.read_volume_set(client, want['volume_set'])
+    wants = group_snapshots.member_wants(want, vvset.members if vvset is not None else [])
+    for member in wants:
+        planner.validate_copy(member)
+    inventory = Inventory(client, COPY_VOLUME_PROPERTIES)
+    run = _converge_copies(module, inventory, wants, parallel, lambda state, now: group_snapshots.plan_group(want, vvset, state, now))
+    views, done = run['views'], run['done']
+    copies = [views[w['name']] for w in wants]
+    if params.get('copies_view', 'full') == 'brief':
+        copies = [_brief_copy(views[w['name']], w, done) for w in wants]
+    result = {'volume_set': group_snapshots.group_view(vvset, run['state'], wants), 'copies': copies, 'jobs': run['jobs_left']}
+    return _finish(module, result, done, run['plan'].before, run['after'], run['warnings'])
+
+
+def _remade(actions):
+    """The snapshots a plan makes or refreshes: their timers count from the new point in time."""
+    names = set(a.target for a in actions if a.operation in (planner.CREATE_VIRTUAL_COPY, planner.RESYNC_COPY))
+    for action in actions:
+        names.update(action.args.get('names', ()) if action.operation == group_snapshots.CREATE_CONSISTENT_SNAPSHOTS else ())
+    return names
+
+
+def _converge_copies(module, inventory, wants, parallel, plan_for, details=False):
+    """Read, plan (``plan_for(state, now)``), add the timer steps and the retention guard, gate, perform, read what
+    changed. Returns the plan, the steps done, the views of the copies after, the diff's after, the copies as they were
+    before (``before``), the jobs left, the warnings and the state."""
+    params = module.params
+    state = _read_copies_for(inventory, wants)
+    state = inventory.read(*planner.copy_reads(wants, state))
+    if details:
+        state = inventory.read_details(planner.copy_detail_reads(wants, state))
+    now = datetime.now(timezone.utc)
+    plan = plan_for(state, now)
+    if snapshot_timers.needs_read(wants, plan.actions, planner.DELETE_COPY):
+        state = inventory.read('timers')
+        snapshot_timers.refuse_retained_deletes(plan.actions, state.timers, now, planner.DELETE_COPY)
+        plan = snapshot_timers.add_to_plan(plan, wants, state, now, _remade(plan.actions), planner.RECOUNT)
+    warnings = _check_copy_capabilities(inventory, plan.actions, module.check_mode)
+    copies_before = dict((w['name'], state.copy_to(w['name'])) for w in wants)
+    views = dict((w['name'], planner.copy_view(state, w, now)) for w in wants)
+    done, jobs_left, run_warnings, created, cleanup = _perform(module, inventory.client, inventory, plan.actions, params['wait'],
+                                                               params['wait_timeout'], parallel)
+    warnings += list(run_warnings)
+    after = plan.after
+    if not module.check_mode and plan.actions:
+        try:
+            # One read for all the changes where the methods' answers tell the rest (inventory.after_copy_changes).
+            state = inventory.after_copy_changes(_performed(plan.actions, done), created)
+            if any(step['operation'] == planner.RECOUNT for step in done):
+                state = inventory.refresh('allocations')    # the space the recount found (SpaceConsumed)
+            if state.timers is not None:
+                state = inventory.refresh('timers')
+        finally:
+            warnings += cleanup.join()
+        now = datetime.now(timezone.utc)
+        views = dict((w['name'], planner.copy_view(state, w, now)) for w in wants)
+        after = dict((n, planner.copy_diff_view(v)) for n, v in views.items())
+    return {'plan': plan, 'done': done, 'views': views, 'after': after, 'before': copies_before, 'jobs_left': jobs_left,
+            'warnings': warnings, 'state': state}
+
+
+# ---------------------------------------------------------------- threepar_volume_set
+
+def run_volume_set(module, conn=None):
+    params = module.params
+    name = params['name']
+    want = {'name': name, 'state': params['state'], 'members': params.get('members'), 'purge_members': params['purge_members']}
+    if want['state'] == 'present':
+        volume_sets.validate_set_name(name)
+    client = Client(params, conn)
+    inventory = Inventory(client, ['ElementName'])
+    current = volume_sets.read_volume_set(client, name)
+    # Paths of the volumes to add: the set's own members came with the set; the others need the volumes read once.
+    state = inventory.read('volumes') if volume_sets.volumes_to_find(want, current) else inventory.state
+    paths = dict((n, v.path) for n, v in (state.volumes or {}).items())
+    plan = volume_sets.plan_volume_set(want, current, paths)
+    if current is not None:
+        state.volumes = dict(state.volumes or {})
+        for member, path in current.member_paths.items():
+            state.volumes.setdefault(member, model.Volume(name=member, path=path))
+    done, dummy, warnings, dummy, cleanup = _perform(module, client, inventory, plan.actions)
+    if module.check_mode or not plan.actions:
+        after, view = plan.after, volume_sets.set_view(current)
+    else:
+        try:
+            view = after = volume_sets.set_view(volume_sets.read_volume_set(client, name))
+        finally:
+            warnings = warnings + cleanup.join()
+    return _finish(module, {'volume_set': view}, done, plan.before, after, warnings)
 
 
 # ---------------------------------------------------------------- threepar_info
 
-GATHER = ('volumes', 'copies', 'rcopy_groups', 'jobs', 'system')
+GATHER = ('volumes', 'copies', 'volume_sets', 'rcopy_groups', 'jobs', 'system')
 
 
 def gather_info(params, conn=None):
@@ -258,8 +352,15 @@ def gather_info(params, conn=None):
         state = inventory.read('volumes', 'allocations', 'snap_spaces')
         facts['volumes'] = [model.volume_view(v, state.snap_spaces.get(v.name)) for v in sorted(state.volumes.values(), key=lambda v: v.name)]
     if 'copies' in gather:
-        state = inventory.read('volumes', 'copies')
-        facts['copies'] = [model.copy_view(c, state.volumes.get(c.target)) for c in state.copies]
+        state = inventory.read('volumes', 'copies', 'timers')
+        now = datetime.now(timezone.utc)
+        facts['copies'] = [dict(model.copy_view(c, state.volumes.get(c.target)),
+                                **(snapshot_timers.view(state.timers.get(c.target), now) if c.kind == 'virtual' else {}))
+                           for c in state.copies]
+    if 'volume_sets' in gather:
+        state = inventory.read('volumes')
+        names = dict((v.device_id, v.name) for v in state.volumes.values())
+        facts['volume_sets'] = [volume_sets.set_view(s) for s in volume_sets.all_volume_sets(client, names)]
     if 'jobs' in gather:
         facts['jobs'] = [model.job_view(j) for j in inventory.jobs()]
     if 'system' in gather:
