@@ -32,6 +32,9 @@ fault injection (at run time, on a running array):
   (Basic auth of a user with the edit role). GET /sim/faults shows what is armed,
   GET /sim/status answers once the array serves.
 
+the array's date (snapshot expiration and retention):
+  POST /sim/clock {"advance": SECONDS}   moves the date forward (runtime only; jobs keep their pace)
+
 simulated host I/O:
   POST /sim/write {"volume": NAME, "count": N}   N host writes to a volume (WriteGeneration);
   refused (HTTP 400) on the secondary volumes of a remote copy group until a failover
@@ -77,7 +80,8 @@ def cmd_serve(args):
     except ValueError as exc:
         raise SystemExit('threepar-sim: %s' % exc) from None
     array = Array(args.data, name=args.name, seed=seed, copy_rate_mib=args.copy_rate, faults=faults, peers=peers,
-                  rcopy={'read_only': not args.rcopy_writable, 'period': args.rcopy_period})
+                  rcopy={'read_only': not args.rcopy_writable, 'period': args.rcopy_period},
+                  licences={'vv_retention_time_max': args.vv_retention_time_max, 'virtual_lock': args.virtual_lock})
     server = CimServer(array, faults, args.data, host=args.host,
                        http_port=args.http_port, https_port=args.https_port)
     stop = threading.Event()
@@ -183,6 +187,10 @@ def build_parser():
                              '(the default; kept for existing configs)')
     serve.add_argument('--rcopy-period', type=float, default=5.0, metavar='SECONDS',
                        help='periodic-mode remote copy: seconds between updates (default 5)')
+    serve.add_argument('--vv-retention-time-max', type=int, metavar='HOURS',
+                       help="the system's maximum snapshot retention (VVRetentionTimeMax; default: the seed's or 336)")
+    serve.add_argument('--virtual-lock', action=argparse.BooleanOptionalAction, default=None,
+                       help='the Virtual Lock licence (snapshot retention); --no-virtual-lock refuses every retention')
     serve.add_argument('--ssh-port', type=int, default=0, metavar='PORT',
                        help='serve the HP 3PAR CLI over SSH on 127.0.0.1:PORT (default 0: no SSH)')
     serve.set_defaults(func=cmd_serve)

@@ -306,6 +306,10 @@ def _rcopy_args(entry, ports):
         args.append('--rcopy-read-only')
     if entry.get('rcopy_period') is not None:
         args.append('--rcopy-period=%s' % entry['rcopy_period'])
+    if entry.get('vv_retention_time_max') is not None:     # snapshot retention (simulator/MODEL.md)
+        args.append('--vv-retention-time-max=%d' % int(entry['vv_retention_time_max']))
+    if entry.get('virtual_lock') is not None:
+        args.append('--virtual-lock' if entry['virtual_lock'] else '--no-virtual-lock')
     return args
 
 

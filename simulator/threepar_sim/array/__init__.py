@@ -12,7 +12,7 @@ import time
 import pywbem_mock
 
 from ..faults import Faults
-from . import values as v
+from . import retention, values as v
 from .indications import IndicationSender, destinations, export_request, indication_superclasses, job_indication
 from .interop import install as install_interop
 from .jobs import Ticker
@@ -28,6 +28,7 @@ from .repository import install as install_fast_store, install_class_store, skip
 from .seed import new_state
 from .state import ArrayState
 from .store import Store
+from .volume_settings import VolumeSettingProvider
 
 MOF_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'mof')
 NS_MOF = {v.NS: ('qualifiers', 'cim_core', 'cim_storage', 'tpd', 'interop_tpd'), v.INTEROP_NS: ('qualifiers', 'cim_core', 'interop')}
@@ -80,14 +81,24 @@ class Array:
     """
 
     def __init__(self, data_dir, name='3PAR-A', seed=None, copy_rate_mib=1024.0, faults=None, clock=time.monotonic,
-                 peers=None, rcopy=None):
+                 peers=None, rcopy=None, licences=None):
         gc.disable()  # building 100,000 long-lived objects: collections would only rescan them
         try:
             self._open(data_dir, name, seed, copy_rate_mib, faults, clock)
+            self._set_licences(licences or {})
             self._open_rcopy(peers or {}, rcopy or {})
         finally:
             gc.freeze()  # keep them out of every later collection too
             gc.enable()
+
+    def _set_licences(self, options):
+        """serve --vv-retention-time-max / --[no-]virtual-lock: over the seed's or the saved values (persisted)."""
+        state = self.state
+        if options.get('vv_retention_time_max') is not None:
+            state.retention_max_hours = int(options['vv_retention_time_max'])
+        if options.get('virtual_lock') is not None:
+            state.virtual_lock = bool(options['virtual_lock'])
+        self.store.save(state, set(), self._meta())
 
     def _open_rcopy(self, peers, options):
         self.link = PeerLink(peers)
@@ -132,6 +143,8 @@ class Array:
         meta = self.store.load_meta()
         state = ArrayState(meta['name'], meta['serial'], meta['users'], clock, copy_rate_mib, self.faults.take_job_failure)
         state.owner = dict(meta.get('owner') or {})
+        state.retention_max_hours = int(meta.get('vv_retention_time_max', state.retention_max_hours))
+        state.virtual_lock = bool(meta.get('virtual_lock', state.virtual_lock))
         for cpg in self.store.load('cpg'):
             state.add_cpg(cpg)
         for vol in self.store.load('volume'):
@@ -168,7 +181,7 @@ class Array:
         repo = self.conn.cimrepository
         for provider in (StorageConfigurationServiceProvider(repo, self), ReplicationServiceProvider(repo, self), JobProvider(repo, self),
                          CapabilitiesProvider(repo, self), JobMethodProvider(repo, self), ArrayOwnedProvider(repo, self),
-                         SettingProvider(repo, self), ReplicationServiceCapabilitiesProvider(repo, self)):
+                         SettingProvider(repo, self), ReplicationServiceCapabilitiesProvider(repo, self), VolumeSettingProvider(repo, self)):
             self.conn.register_provider(provider, namespaces=v.NS)
         for provider_class in SUBSCRIPTION_PROVIDERS:
             self.conn.register_provider(provider_class(repo, self), namespaces=v.INTEROP_NS)
@@ -215,16 +228,19 @@ class Array:
         """Advance jobs by the clock (the ticker calls this; tests may too)."""
         with self.lock:
             self.state.tick()
+            retention.expire(self.state)
             self.commit()
 
     def control(self, verb, body):
-        """Simulator-only operations: ``status``, ``write`` {volume, count}, ``peer`` (the remote copy link)."""
+        """Simulator-only operations: ``status``, ``write`` {volume, count}, ``clock`` {advance}, ``peer`` (the remote copy link)."""
         with self.lock:
             if verb == 'peer':
                 try:
                     return self.rcopy.handle_peer(body)
                 finally:
                     self.commit()
+            if verb == 'clock':
+                return self._move_clock(body)
             if verb == 'status':
                 return dict(self.state.counts(), peers=self.peer_status(), indications_sent=self.sender.sent, indications_failed=self.sender.failed)
             if verb == 'write':
@@ -235,6 +251,16 @@ class Array:
                 vol = self.state.volumes[body['volume']]
                 return {'volume': vol.name, 'write_generation': vol.write_generation}
         raise KeyError(verb)
+
+    def _move_clock(self, body):
+        """``clock`` {advance: seconds}: move the array's date forward (expiry, retention; jobs are not hurried)."""
+        seconds = body.get('advance') if isinstance(body, dict) else None
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise ValueError('clock needs {"advance": SECONDS} (a number >= 0)')
+        self.state.clock_offset += seconds
+        retention.expire(self.state)
+        self.commit()
+        return {'now': self.state.now().isoformat()}
 
     def peer_status(self):
         """{peer name: link up} (the last heartbeat answered and no link_down fault)."""
@@ -258,7 +284,8 @@ class Array:
     def _meta(self):
         state = self.state
         return {'name': state.name, 'serial': state.serial, 'users': state.users, 'owner': state.owner,
-                'next_volume_id': state.next_volume_id, 'next_job_id': state.next_job_id}
+                'next_volume_id': state.next_volume_id, 'next_job_id': state.next_job_id,
+                'vv_retention_time_max': state.retention_max_hours, 'virtual_lock': state.virtual_lock}
 
     def _announce(self, previous, current):
         urls = destinations(self.conn.cimrepository.get_instance_store(v.INTEROP_NS), self.indication_classes, self.job_classes)

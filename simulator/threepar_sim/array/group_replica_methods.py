@@ -4,7 +4,7 @@ snapshots). A mixin of rcopy_provider.ReplicationServiceProvider: references in,
 
 from pywbem import CIMParameter
 
-from . import values as v, group_snapshots
+from . import group_snapshots, retention, values as v
 from .providers import get_param, ref_param
 from .rcopy_cim import vvset_path
 from .state import Refused
@@ -45,11 +45,7 @@ class GroupReplicaMethods:
         """(volume IDs, timers) of TargetSettingGoal: BaseID, ExpirationTimer, RetentionTimer (M312 p111, M313 p115)."""
         setting = self.setting(get_param(params, method, 'TargetSettingGoal'), method, 'TargetSettingGoal')
         ids = group_snapshots.volume_ids(None if setting is None else setting.base_id, count)
-        return ids, self.snapshot_timers(setting)
-
-    @staticmethod
-    def snapshot_timers(setting):  # pylint: disable=unused-argument
-        return None
+        return ids, retention.timers(self.state, setting)
 
     def out_pairs(self, copies):
         projector = self.array.projector

@@ -11,11 +11,12 @@ pywbem_mock's MainProvider serves every read.
 import functools
 from datetime import timedelta
 
-from pywbem import CIMDateTime, Uint16, Uint64
+from pywbem import CIMDateTime, Uint16, Uint32, Uint64
 
 from . import capabilities, values as v
 from .fastcim import make_instance, make_path, typed_property as prop
 from .rcopy_cim import rcgroup_instances, vvset_instances
+from .volume_settings import volume_setting_instances
 
 JOB_STATUS_TEXT = {v.JOB_NEW: 'New', v.JOB_RUNNING: 'Running', v.JOB_COMPLETED: 'Completed',
                    v.JOB_TERMINATED: 'Terminated', v.JOB_EXCEPTION: 'Exception'}
@@ -143,6 +144,8 @@ class Projector:
                                    [prop('SpaceConsumed', Uint64(consumed))])]
         if vol.snap_cpg:
             result.extend(self.dsp_instances(vol))
+        if vol.kind == 'snapshot':
+            result.extend(volume_setting_instances(path, vol))
         return result
 
     def dsp_instances(self, vol):
@@ -222,7 +225,9 @@ class Projector:
             prop('ChangeableType', Uint16(CHANGEABLE_TRANSIENT)), prop('DSPName', setting.dsp_name, 'string'),
             prop('SnapVolumeSize', None if setting.snap_size is None else Uint64(setting.snap_size), 'uint64'),
             prop('SnapVolumePercentage', None if setting.snap_percent is None else Uint16(setting.snap_percent), 'uint16'),
-            prop('ThinlyProvisioned', setting.thin, 'boolean'), prop('BaseID', setting.base_id, 'string')])]
+            prop('ThinlyProvisioned', setting.thin, 'boolean'), prop('BaseID', setting.base_id, 'string'),
+            *[prop(name, None if value is None else Uint32(value), 'uint32') for name, value in
+              (('ExpirationTimer', setting.expiration_timer), ('RetentionTimer', setting.retention_timer))]])]
 
     def vvset_instances(self, vvset):
         return vvset_instances(self, vvset)

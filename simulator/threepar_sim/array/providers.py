@@ -12,7 +12,7 @@ from pywbem import (CIM_ERR_FAILED, CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND
 from pywbem_mock import (CIMIndicationFilterProvider, CIMIndicationSubscriptionProvider, CIMListenerDestinationProvider,
                          InstanceWriteProvider, MethodProvider)
 
-from . import values as v
+from . import retention, values as v
 from .indications import parse_query
 from .state import Refused
 
@@ -198,6 +198,7 @@ class StorageConfigurationServiceProvider(ArrayMethodProvider):
             raise Refused(v.RC_INVALID, 'CreateReplica makes virtual copies only: CopyType must be 4 (UnSyncAssoc)')
         pool = get_param(params, method, 'TargetPool')
         volume_id = snapshot_volume_id(source, pool, setting)
+        retention.refuse_timers(setting, method)
         copy = self.state.create_snapshot(source, name, volume_id=volume_id)
         return v.RC_OK, [ref_param('TargetElement', self.volume_path(self.state.volumes[copy.target]))]
 
@@ -378,7 +379,9 @@ class SettingProvider(InstanceWriteProvider):
 
     provider_classnames = v.SETTING_CLASS
     FIELDS = {'ElementName': 'element_name', 'DSPName': 'dsp_name', 'SnapVolumeSize': 'snap_size',
-              'SnapVolumePercentage': 'snap_percent', 'ThinlyProvisioned': 'thin', 'BaseID': 'base_id'}
+              'SnapVolumePercentage': 'snap_percent', 'ThinlyProvisioned': 'thin', 'BaseID': 'base_id',
+              'ExpirationTimer': 'expiration_timer', 'RetentionTimer': 'retention_timer'}
+    NUMBERS = ('SnapVolumeSize', 'SnapVolumePercentage', 'ExpirationTimer', 'RetentionTimer')
 
     def __init__(self, cimrepository, array):
         super().__init__(cimrepository)
@@ -401,7 +404,7 @@ class SettingProvider(InstanceWriteProvider):
             raise CIMError(CIM_ERR_INVALID_PARAMETER, 'SnapVolumePercentage must be 0..100')
         try:
             for name, value in changes.items():
-                if value is not None and name in ('SnapVolumeSize', 'SnapVolumePercentage'):
+                if value is not None and name in self.NUMBERS:
                     value = int(value)
                 setattr(setting, self.FIELDS[name], value)
             self.array.state.touch('setting', setting.instance_id)

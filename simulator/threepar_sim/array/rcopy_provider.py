@@ -12,7 +12,7 @@ from pywbem import CIM_ERR_INVALID_PARAMETER, CIM_ERR_NOT_FOUND, CIMError, CIMIn
 
 from . import capabilities as caps
 
-from . import values as v, volume_sets
+from . import retention, values as v, volume_sets
 from .group_replica_methods import GroupReplicaMethods
 from .providers import ArrayMethodProvider, get_param, ref_param, snapshot_volume_id
 from .rcopy import MODES
@@ -242,9 +242,12 @@ class ReplicationServiceProvider(GroupReplicaMethods, ArrayMethodProvider):
         if wait not in (None, v.CS_SYNCHRONIZED):
             raise Refused(v.RC_INVALID, 'WaitForCopyState of a snapshot can only be 4 (Synchronized)')
         volume_id = snapshot_volume_id(source, pool, setting)
+        timers = retention.timers(self.state, setting)
         if name is None:
             name = self.state.free_name(source.name, 'sv')
         copy = self.state.create_snapshot(source, name, volume_id=volume_id)
+        if timers is not None:
+            timers(self.state.volumes[copy.target], copy.when_synced)
         projector = self.array.projector
         return v.RC_OK, [ref_param('TargetElement', self.volume_path(self.state.volumes[copy.target])),
                          ref_param('Synchronization', projector.copy_path(copy))]
@@ -254,6 +257,7 @@ class ReplicationServiceProvider(GroupReplicaMethods, ArrayMethodProvider):
         mode = v.MODE_SYNCHRONOUS if mode is None else mode
         if mode not in (v.MODE_SYNCHRONOUS, v.MODE_ASYNCHRONOUS):
             raise Refused(v.RC_INVALID, 'Mode must be 2 (Synchronous) or 3 (Asynchronous)')
+        retention.refuse_timers(setting, 'CreateElementReplica of a clone')
         wanted = caps.CLONE_WAIT_STATE[mode]
         if wait not in (None, wanted):
             raise Refused(v.RC_INVALID, 'WaitForCopyState of this clone can only be %d' % wanted)

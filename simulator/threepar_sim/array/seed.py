@@ -76,6 +76,8 @@ def new_state(seed, name, clock, copy_rate_mib, take_job_failure):
     if not serial.isdigit():
         raise ValueError('serial must be digits, got %r' % serial)
     state = ArrayState(name, serial, _users(seed), clock, copy_rate_mib, take_job_failure)
+    state.retention_max_hours = int(seed.get('vv_retention_time_max', state.retention_max_hours))
+    state.virtual_lock = bool(seed.get('virtual_lock', state.virtual_lock))
     cpgs = [(c['name'], parse_size(c['size'])) for c in seed['cpgs']] if 'cpgs' in seed else DEFAULT_CPGS
     for cpg_name, size in cpgs:
         state.add_cpg(Cpg(cpg_name, size))

@@ -51,6 +51,11 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def stamp(when):
+    """A date as the refusals print it."""
+    return when.strftime('%Y-%m-%d %H:%M:%S UTC')
+
+
 class Refused(Exception):
     """A request the array turns down with a method return code (not a CIM error).
 
@@ -96,6 +101,8 @@ class Volume:
     copy_of: Optional[str] = None
     space_used: int = 0                 # a snapshot's space used as last recounted (UpdateDeltaSnapshotSpace)
     incomplete: bool = False            # a physical copy into it was halted or failed: its data is incomplete
+    expiration_time: Optional[datetime] = None  # a snapshot: removed by the array then (array/retention.py)
+    retention_time: Optional[datetime] = None   # a snapshot: cannot be deleted before then
 
     @property
     def reserved_snap_space(self):
@@ -170,6 +177,8 @@ class Setting:
     snap_percent: Optional[int] = None
     thin: Optional[bool] = None
     base_id: Optional[str] = None
+    expiration_timer: Optional[int] = None  # hours (guess: the CLI's unit)
+    retention_timer: Optional[int] = None   # hours
 
     @property
     def instance_id(self):
@@ -197,6 +206,9 @@ class ArrayState:
         self.vvsets = {}                # volume sets (TPD_ReplicationGroup), by name
         self.rcgroups = {}              # remote-copy groups, by name (array/rcopy.py)
         self.settings = {}              # client StorageSettings, by InstanceID (not persisted)
+        self.expiring = set()           # names of the snapshots with an expiration time (array/retention.py)
+        self.retention_max_hours = 336  # VVRetentionTimeMax (ADM231 p146: default 14 days); seed / serve option
+        self.virtual_lock = True        # the Virtual Lock licence (retention); seed / serve option
         self.next_setting_id = 1
         self.rcopy_job_due = _no_remote_copy   # array/rcopy.RemoteCopy sets it: called when a group job's time is up
         self.next_volume_id = 1
@@ -296,6 +308,8 @@ class ArrayState:
         self.volumes[vol.name] = vol
         self.volumes_by_id[vol.id] = vol
         self.next_volume_id = max(self.next_volume_id, vol.id + 1)
+        if vol.expiration_time is not None:
+            self.expiring.add(vol.name)
         self.touch('volume', vol.name)
 
     def add_copy(self, copy):
@@ -398,6 +412,9 @@ class ArrayState:
         self.touch('volume', vol.name)
 
     def delete_volume(self, vol):
+        if vol.retention_time is not None and vol.retention_time > self.now():
+            raise Refused(v.RC_FAILED, 'volume %s is retained: retention until %s'
+                          % (vol.name, stamp(vol.retention_time)))
         if self.copies_from.get(vol.name):
             raise Refused(v.RC_IN_USE, 'volume %s has copies' % vol.name)
         if self.vvsets and self.vvset_of(vol.name):
@@ -422,6 +439,7 @@ class ArrayState:
             self._allocate(vol.snap_cpg, -vol.reserved_snap_space)
         del self.volumes[vol.name]
         del self.volumes_by_id[vol.id]
+        self.expiring.discard(vol.name)
         self.touch('volume', vol.name)
         for job in self.jobs.values():
             if vol.name in (job.source, job.target) or vol.name in job.elements:

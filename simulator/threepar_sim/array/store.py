@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS rcgroup (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS interop (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 CLASSES = {'cpg': Cpg, 'volume': Volume, 'copy': Copy, 'job': Job, 'vvset': VolumeSet, 'rcgroup': RcGroup}
-DATETIME_FIELDS = frozenset({'when_synced', 'submitted', 'changed', 'started', 'finished'})
+DATETIME_FIELDS = frozenset({'when_synced', 'submitted', 'changed', 'started', 'finished', 'expiration_time', 'retention_time'})
 
 
 def encode(obj):

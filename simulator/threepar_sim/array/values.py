@@ -29,11 +29,16 @@ ARRAY_OWNED_CLASSES = (
     CAPABILITIES_CLASS, 'TPD_SystemVolume', 'TPD_HostedStoragePool', 'TPD_HostedService', 'TPD_AllocatedFromStoragePool',
     'TPD_AffectedJobElement', 'TPD_OwningJobElement', VVSET_CLASS, RCGROUP_CLASS, REMOTE_SYNC_CLASS, GROUP_SYNC_CLASS, MEMBER_CLASS,
     'TPD_StorageConfigurationCapabilities', 'TPD_StorageReplicationCapabilities', 'TPD_ReplicationServiceCapabilities',
-    'TPD_ElementCapabilities', 'TPD_CapabilitiesOfStoragePool')
+    'TPD_ElementCapabilities', 'TPD_CapabilitiesOfStoragePool', 'TPD_ElementSettingData')
 # TPD_StorageSystem properties a client may change with ModifyInstance (MX p76).
 SYSTEM_WRITABLE = ('PrimaryOwnerName', 'PrimaryOwnerContact')
 # TPD_StorageSetting properties a client may change with ModifyInstance (M312 p32, M311 p29-33).
-SETTING_WRITABLE = ('ElementName', 'DSPName', 'SnapVolumeSize', 'SnapVolumePercentage', 'ThinlyProvisioned', 'BaseID')
+SETTING_WRITABLE = ('ElementName', 'DSPName', 'SnapVolumeSize', 'SnapVolumePercentage', 'ThinlyProvisioned', 'BaseID',
+                    'ExpirationTimer', 'RetentionTimer')
+# TPD_VolumeSetting (a snapshot's times, M311 Table 38 p38): the properties ModifyInstance may change.
+VOLUME_SETTING_CLASS = 'TPD_VolumeSetting'
+ELEMENT_SETTING_CLASS = 'TPD_ElementSettingData'
+VOLUME_SETTING_WRITABLE = ('ExpirationTime', 'RetentionTime')
 # TPD_StorageCapabilities instances (M231 p5.12: InstanceID 3PAR:Capabilities:RAIDx; the list is a guess).
 CAPABILITIES = ('RAID0', 'RAID10', 'RAID50', 'RAID60')
 
