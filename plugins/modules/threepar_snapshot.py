@@ -76,7 +76,7 @@ options:
       - Snapshots only. How long after its point in time (C(when_synced)) the array removes the snapshot by itself, such as
         V(7d) or V(36h), as its C(ExpirationTime), set with C(ModifyInstance) once the snapshot exists. A refreshed snapshot
         counts from its new point in time.
-      - The array counts whole hours (V(90m) is V(2h)); a snapshot is converged when its expiration is within an hour of
+      - The array counts whole hours (V(90m) is V(2h)); a snapshot is converged when its expiration is within half an hour of
         the asked one. Omitted, the expiration is left as it is.
     type: str
   retain:

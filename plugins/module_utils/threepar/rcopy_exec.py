@@ -287,7 +287,7 @@ class RcopyExecutor:
             else:
                 path = self._vvset or vvset_path(self.spec.name, self.client.namespace)
                 rc, dummy = self.client.invoke(delete.method, self.inventory.replication_service_path(),
-                                               [('ReplicationGroup', path)], verb, what)
+                                               [('ReplicationGroup', path), ('RemoveElements', True)], verb, what)
                 if int(rc) != model.RC_OK:
                     raise self._return_code_error(int(rc), delete, verb, what)
         except ThreeparError as exc:
@@ -362,7 +362,8 @@ class RcopyExecutor:
                 ('SyncType', Uint16(model.SYNC_TYPE_MIRROR))]
 
     def _params_delete(self, action):
-        return [('ReplicationGroup', self._group())]
+        # RemoveElements: a group with members goes too; false deletes it "ONLY IF it is empty" (M312 p106).
+        return [('ReplicationGroup', self._group()), ('RemoveElements', True)]
 
     def _params_add_member(self, action):
         params = action.args

@@ -31,8 +31,9 @@ SETTING_PROPERTIES = ['InstanceID', 'ExpirationTime', 'RetentionTime']
 LINK_PROPERTIES = ['ManagedElement', 'SettingData']
 HOUR = 3600
 MAX_RETENTION_HOURS = 43800
-# Two times within this are the same to the array (it counts whole hours; the creation takes a moment).
-TOLERANCE = timedelta(hours=1)
+# Two times within this are the same to the array: it counts whole hours, so half of one (the creation and the
+# ModifyInstance after it take a moment).
+TOLERANCE = timedelta(minutes=30)
 
 
 @dataclass
@@ -121,7 +122,7 @@ def plan_one(want, copy, timers, now, what):
         if timers.retained_until is not None and timers.retained_until - until >= TOLERANCE:
             raise InvalidRequest('set', 'retain of ' + what, 'it is retained until %s; the array cannot remove or reduce a retention '
                                  'once set' % timers.retained_until.isoformat(),
-                                 'Set retain to at least %dh, or wait until then.' % -(-(timers.retained_until - point).total_seconds() // HOUR))
+                                 'Set retain to at least %dh, or wait until then.' % round((timers.retained_until - point).total_seconds() / HOUR))
         if until > now and (timers.retained_until is None or until - timers.retained_until >= TOLERANCE):
             change['retain'] = until
     if not change:
