@@ -258,11 +258,14 @@ EXAMPLES = r'''
     name: db_vols
     members: [db01, db02]
 
-- name: Consistent nightly snapshots of them (one point in time for both), made again together when older than a day
+- name: Consistent nightly snapshots of them (one point in time for both), made again together when older than a day,
+    removed by the array after a week, not deletable for 12 hours (needs the Virtual Lock licence)
   smis.threepar.threepar_snapshot:
     volume_set: db_vols
     name: "{volume}.nightly"
     max_age: 24h
+    expire: 7d
+    retain: 12h
 
 - name: Many copies in one task, the array read once, and the space the snapshots use recounted
   smis.threepar.threepar_snapshot:

@@ -55,7 +55,8 @@ FIRST = {
     'threepar_info': [[], [], []],
     'threepar_snapshot': [
         ['create_virtual_copy'], ['create_target_volume', 'create_physical_copy'], ['restore_copy'],
-        ['create_target_volume', 'create_physical_copy'], ['create_volume_set'], ['create_consistent_snapshots'],
+        ['create_target_volume', 'create_physical_copy'], ['create_volume_set'],
+        ['create_consistent_snapshots', 'set_snapshot_timers', 'set_snapshot_timers'],
         ['create_virtual_copy', 'create_virtual_copy', 'delete_copy', 'recount_snapshot_space']],
     'threepar_volume': [['create_volume'], ['grow_volume'], ['delete_volume']],
     'threepar_volume_set': [['create_volume_set'], ['add_set_members'], ['delete_volume_set']],
