@@ -89,11 +89,11 @@ def _require_pool(name, state, role, volume):
                        'Create the CPG on the array (createcpg) or name an existing one.')
 
 
-def validate_volume_name(name):
-    """Refuse a name the array would refuse for a new volume (needs no array: checked before any request)."""
+def validate_volume_name(name, kind='volume'):
+    """Refuse a name the array would refuse for a new volume or volume set (needs no array: checked before any request)."""
     problem = model.name_problem(name)
     if problem:
-        raise InvalidRequest('create', 'volume %s' % name, 'the array would refuse the name: %s' % problem,
+        raise InvalidRequest('create', '%s %s' % (kind, name), 'the array would refuse the name: %s' % problem,
                              'Choose a name of at most %d letters, digits, ".", "-" or "_".' % model.NAME_MAX_LENGTH)
 
 

@@ -315,7 +315,7 @@ def run_volume_set(module, conn=None):
     name = params['name']
     want = {'name': name, 'state': params['state'], 'members': params.get('members'), 'purge_members': params['purge_members']}
     if want['state'] == 'present':
-        volume_sets.validate_set_name(name)
+        planner.validate_volume_name(name, 'volume set')
     client = Client(params, conn)
     inventory = Inventory(client, ['ElementName'])
     current = volume_sets.read_volume_set(client, name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ansible_collections.smis.threepar.plugins.module_utils.threepar import model
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.action import (
     ADD_SET_MEMBERS, CREATE_VOLUME_SET, DELETE_VOLUME_SET, REMOVE_SET_MEMBERS, Action, Plan)
-from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, NotFound
+from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import NotFound
 
 try:
     from pywbem import CIMInstanceName
@@ -97,13 +97,6 @@ def set_view(vvset):
     if vvset is None:
         return {}
     return {'name': vvset.name, 'members': sorted(vvset.members)}
-
-
-def validate_set_name(name):
-    problem = model.name_problem(name)
-    if problem:
-        raise InvalidRequest('create', 'volume set %s' % name, 'the array would refuse the name: %s' % problem,
-                             'Choose a name of at most %d letters, digits, ".", "-" or "_".' % model.NAME_MAX_LENGTH)
 
 
 def volumes_to_find(want, current):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.smis.threepar.plugins.module_utils.threepar import volume_sets
+from ansible_collections.smis.threepar.plugins.module_utils.threepar import planner, volume_sets
 from ansible_collections.smis.threepar.plugins.module_utils.threepar.errors import InvalidRequest, NotFound
 
 PATHS = {'db01': 'path-db01', 'db02': 'path-db02', 'web01': 'path-web01'}
@@ -61,5 +61,5 @@ def test_absent_deletes_the_set_and_a_missing_set_is_converged():
 
 def test_a_name_the_array_refuses_is_refused_first():
     with pytest.raises(InvalidRequest) as err:
-        volume_sets.validate_set_name('x' * 32)
-    assert 'at most 31' in str(err.value)
+        planner.validate_volume_name('x' * 32, 'volume set')
+    assert 'at most 31' in str(err.value) and 'volume set' in str(err.value)
