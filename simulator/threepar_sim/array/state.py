@@ -56,6 +56,14 @@ def stamp(when):
     return when.strftime('%Y-%m-%d %H:%M:%S UTC')
 
 
+def require_valid_name(name, what):
+    """The rules of volume names (also used for volume sets): RC 5 when missing or not 1..31 allowed characters."""
+    if not name:
+        raise Refused(v.RC_INVALID, 'a %s is required' % what)
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise Refused(v.RC_INVALID, 'invalid %s %r: 1 to 31 letters, digits, ".", "-" or "_"' % (what, name))
+
+
 class Refused(Exception):
     """A request the array turns down with a method return code (not a CIM error).
 
@@ -283,10 +291,7 @@ class ArrayState:
             raise Refused(v.RC_FAILED, 'not enough free space in CPG %s' % cpg_name)
 
     def require_free_name(self, name):
-        if not name:
-            raise Refused(v.RC_INVALID, 'a volume name is required')
-        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-            raise Refused(v.RC_INVALID, 'invalid volume name %r: 1 to 31 letters, digits, ".", "-" or "_"' % (name,))
+        require_valid_name(name, 'volume name')
         if name in self.volumes:
             raise Refused(v.RC_INVALID, 'volume name %s is already in use' % name)
 

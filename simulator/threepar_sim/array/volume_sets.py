@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import values as v
-from .state import NAME_PATTERN, Refused
+from .state import Refused, require_valid_name
 
 
 @dataclass
@@ -32,10 +32,7 @@ def new_vvset(state, name, members):
 
 def require_set_name(state, name):
     """GroupName is "mandatory" (M312 p105); the rules of volume names (31 characters, guess); one set per name."""
-    if not name:
-        raise Refused(v.RC_INVALID, 'GroupName is required')
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise Refused(v.RC_INVALID, 'invalid volume set name %r: 1 to 31 letters, digits, ".", "-" or "_"' % (name,))
+    require_valid_name(name, 'GroupName (volume set name)')
     if name in state.vvsets:
         raise Refused(v.RC_INVALID, 'a volume set named %s exists' % name)
 
