@@ -252,8 +252,8 @@ class Inventory:
         self.state.timers = snapshot_timers.read_timers(self.client, names)
 
     def timer_setting_path(self, name, created):
-        """The TPD_VolumeSetting of snapshot ``name``; the settings are read again (once per snapshot made since they
-        were read) when it is not known."""
+        """The TPD_VolumeSetting of snapshot ``name``; when it is not known (a snapshot this run made), the settings are
+        read again, which finds those of every snapshot made so far."""
         timers = (self.state.timers or {}).get(name)
         if timers is None:
             self._read_timers(created)
